@@ -1,0 +1,43 @@
+/**
+ * An upstream HTTP server (the user container for the queue-proxy, a pod's queue-proxy for the activator).
+ * Engines keep their own connection pools on it under private keys, so one Upstream serves both engines and
+ * `close()` releases everything.
+ */
+export interface UpstreamOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Idle keep-alive connections kept per engine (Knative: CC, or 1000 when CC = 0). */
+  readonly maxIdle: number;
+}
+
+export interface UpstreamAttachment {
+  close(): void;
+}
+
+export class Upstream {
+  readonly host: string;
+  readonly port: number;
+  readonly maxIdle: number;
+  /** `host:port`, as used in error messages (`dial tcp 127.0.0.1:8080: connect: connection refused`). */
+  readonly authority: string;
+  /** Engine-private pools, keyed by a symbol each engine owns. */
+  readonly attachments = new Map<symbol, UpstreamAttachment>();
+
+  constructor(opts: UpstreamOptions) {
+    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
+      throw new RangeError(`Upstream port must be an integer in 1..65535, got ${String(opts.port)}`);
+    }
+    if (!Number.isInteger(opts.maxIdle) || opts.maxIdle < 0) {
+      throw new RangeError(`Upstream maxIdle must be a non-negative integer, got ${String(opts.maxIdle)}`);
+    }
+    this.host = opts.host;
+    this.port = opts.port;
+    this.maxIdle = opts.maxIdle;
+    this.authority = `${opts.host}:${String(opts.port)}`;
+  }
+
+  close(): void {
+    for (const a of this.attachments.values()) a.close();
+    this.attachments.clear();
+  }
+}
