@@ -1,3 +1,7 @@
 // Public API of @kdp/core. Each line re-exports one module; append, do not reorder.
 export type * from './http/exchange.js';
 export * from './http/upstream.js';
+export * from './http1/engine.js';
+export { BodyFramer, FRAMING } from './http1/framer.js';
+export { Head, parseRequestHead, parseResponseHead, findHeadEnd } from './http1/head.js';
+export * from './stat-proto.js';

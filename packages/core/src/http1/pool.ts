@@ -1,0 +1,140 @@
+/**
+ * Keep-alive pool of raw upstream sockets for the fast path, one per Upstream.
+ * LIFO: the most recently used socket is the least likely to have hit the upstream's idle timeout.
+ * Each pooled socket has one long-lived `UpConn` with listeners bound once; ownership moves between client
+ * connections, so nothing is allocated per request.
+ */
+import net from 'node:net';
+import type { Upstream, UpstreamAttachment } from '../http/upstream.js';
+
+const POOL_KEY = Symbol('kdp.http1.pool');
+
+export interface UpOwner {
+  onUpstreamConnect(up: UpConn): void;
+  onUpstreamData(up: UpConn, chunk: Buffer): void;
+  onUpstreamDrain(up: UpConn): void;
+  onUpstreamClose(up: UpConn, err: Error | null): void;
+}
+
+export class UpConn {
+  readonly socket: net.Socket;
+  owner: UpOwner | null = null;
+  connected = false;
+  /** True once this socket served a request: a close before any response byte may be a stale keep-alive. */
+  reused = false;
+  closed = false;
+  private error: Error | null = null;
+
+  constructor(
+    readonly pool: Http1Pool,
+    socket: net.Socket,
+  ) {
+    this.socket = socket;
+    this.onConnect = this.onConnect.bind(this);
+    this.onData = this.onData.bind(this);
+    this.onDrain = this.onDrain.bind(this);
+    this.onError = this.onError.bind(this);
+    this.onClose = this.onClose.bind(this);
+    socket.on('connect', this.onConnect);
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  private onConnect(): void {
+    this.connected = true;
+    this.socket.setNoDelay(true);
+    this.owner?.onUpstreamConnect(this);
+  }
+
+  private onData(chunk: Buffer): void {
+    const owner = this.owner;
+    if (owner === null) {
+      // An idle keep-alive socket must not receive bytes; whatever it is, it is unusable.
+      this.socket.destroy();
+      return;
+    }
+    owner.onUpstreamData(this, chunk);
+  }
+
+  private onDrain(): void {
+    this.owner?.onUpstreamDrain(this);
+  }
+
+  private onError(err: Error): void {
+    this.error = err;
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.connected = false;
+    const owner = this.owner;
+    this.owner = null;
+    if (owner === null) this.pool.forget(this);
+    else owner.onUpstreamClose(this, this.error);
+  }
+
+  /** Abort: the owner no longer wants this socket (client gone, timeout). */
+  destroy(): void {
+    this.owner = null;
+    if (!this.closed) this.socket.destroy();
+  }
+}
+
+export class Http1Pool implements UpstreamAttachment {
+  private readonly idle: UpConn[] = [];
+  private closed = false;
+
+  constructor(readonly upstream: Upstream) {}
+
+  acquire(owner: UpOwner): UpConn {
+    const idle = this.idle;
+    while (idle.length > 0) {
+      const up = idle.pop();
+      if (up === undefined || up.closed) continue;
+      up.owner = owner;
+      up.reused = true;
+      return up;
+    }
+    const socket = net.connect({ host: this.upstream.host, port: this.upstream.port });
+    const up = new UpConn(this, socket);
+    up.owner = owner;
+    return up;
+  }
+
+  /** Return a socket whose last response ended cleanly. */
+  release(up: UpConn): void {
+    up.owner = null;
+    if (up.closed) return;
+    if (this.closed || this.idle.length >= this.upstream.maxIdle) {
+      up.socket.destroy();
+      return;
+    }
+    // Left flowing while idle, so the upstream's FIN (its keep-alive timeout) is seen at once via 'close'.
+    this.idle.push(up);
+  }
+
+  forget(up: UpConn): void {
+    const i = this.idle.indexOf(up);
+    if (i !== -1) this.idle.splice(i, 1);
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const up of this.idle.splice(0)) up.socket.destroy();
+  }
+}
+
+export function poolOf(upstream: Upstream): Http1Pool {
+  let pool = upstream.attachments.get(POOL_KEY) as Http1Pool | undefined;
+  if (pool === undefined) {
+    pool = new Http1Pool(upstream);
+    upstream.attachments.set(POOL_KEY, pool);
+  }
+  return pool;
+}
