@@ -75,7 +75,7 @@ const HEAD_ERROR_STATUS: Record<HeadError, number> = {
 
 /** Go's `dial tcp` wording, so logs and 502 bodies read like Knative's. */
 function dialErrorText(upstream: Upstream, err: Error | null): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const code: string | undefined = err === null ? undefined : (err as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ECONNREFUSED':
       return `dial tcp ${upstream.authority}: connect: connection refused`;
@@ -149,10 +149,6 @@ export class ClientConn implements Exchange, UpOwner {
     private readonly hooks: EngineHooks,
   ) {
     this.remoteAddress = peerAddress(socket);
-    this.onData = this.onData.bind(this);
-    this.onDrain = this.onDrain.bind(this);
-    this.onClose = this.onClose.bind(this);
-    this.onError = this.onError.bind(this);
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
@@ -177,26 +173,26 @@ export class ClientConn implements Exchange, UpOwner {
 
   // ---------------------------------------------------------------- client side
 
-  private onError(): void {
+  private readonly onError = (): void => {
     // 'close' follows; nothing to do here but keep the error from being thrown.
-  }
+  };
 
-  private onClose(): void {
+  private readonly onClose = (): void => {
     this.clientGone = true;
     if (!this.finished) {
       this.abortUpstream();
       this.finish('client-aborted');
     }
     this.hooks.removed(this);
-  }
+  };
 
-  private onDrain(): void {
+  private readonly onDrain = (): void => {
     // The client caught up: let the upstream send more.
     const up = this.up;
     if (up !== null && this.xPhase === X_FORWARDING) up.socket.resume();
-  }
+  };
 
-  private onData(chunk: Buffer): void {
+  private readonly onData = (chunk: Buffer): void => {
     switch (this.rPhase) {
       case R_HEAD:
         this.onHeadData(chunk);
@@ -207,7 +203,7 @@ export class ClientConn implements Exchange, UpOwner {
       default:
         this.holdPipelined(chunk);
     }
-  }
+  };
 
   private holdPipelined(chunk: Buffer): void {
     this.pipelined = this.pipelined === null ? chunk : Buffer.concat([this.pipelined, chunk]);
@@ -598,7 +594,7 @@ export class ClientConn implements Exchange, UpOwner {
     }
   }
 
-  private writeResponseHead(buf: Buffer, end: number): void {
+  private writeResponseHead(buf: Buffer, _end: number): void {
     const res = this.res;
     this.status = res.status;
     const bodyless = this.headRequest || res.status === 204 || res.status === 304 || res.status === 101;

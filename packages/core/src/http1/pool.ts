@@ -30,11 +30,6 @@ export class UpConn {
     socket: net.Socket,
   ) {
     this.socket = socket;
-    this.onConnect = this.onConnect.bind(this);
-    this.onData = this.onData.bind(this);
-    this.onDrain = this.onDrain.bind(this);
-    this.onError = this.onError.bind(this);
-    this.onClose = this.onClose.bind(this);
     socket.on('connect', this.onConnect);
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
@@ -42,13 +37,13 @@ export class UpConn {
     socket.on('close', this.onClose);
   }
 
-  private onConnect(): void {
+  private readonly onConnect = (): void => {
     this.connected = true;
     this.socket.setNoDelay(true);
     this.owner?.onUpstreamConnect(this);
-  }
+  };
 
-  private onData(chunk: Buffer): void {
+  private readonly onData = (chunk: Buffer): void => {
     const owner = this.owner;
     if (owner === null) {
       // An idle keep-alive socket must not receive bytes; whatever it is, it is unusable.
@@ -56,24 +51,24 @@ export class UpConn {
       return;
     }
     owner.onUpstreamData(this, chunk);
-  }
+  };
 
-  private onDrain(): void {
+  private readonly onDrain = (): void => {
     this.owner?.onUpstreamDrain(this);
-  }
+  };
 
-  private onError(err: Error): void {
+  private readonly onError = (err: Error): void => {
     this.error = err;
-  }
+  };
 
-  private onClose(): void {
+  private readonly onClose = (): void => {
     this.closed = true;
     this.connected = false;
     const owner = this.owner;
     this.owner = null;
     if (owner === null) this.pool.forget(this);
     else owner.onUpstreamClose(this, this.error);
-  }
+  };
 
   /** Abort: the owner no longer wants this socket (client gone, timeout). */
   destroy(): void {
