@@ -1,0 +1,118 @@
+/**
+ * Knative header names, values and user agents (knative/networking `pkg/http/header/header.go`), and the four
+ * probe predicates, whose differences matter (contract §2.2):
+ *
+ * | predicate        | kube-probe/ UA | Activator/Autoscaling UA | K-Kubelet-Probe | K-Network-Probe        |
+ * |------------------|----------------|--------------------------|-----------------|------------------------|
+ * | isHealthCheck    | yes            | yes                      | no              | no                     |
+ * | isKProbe         | no             | no                       | no              | exactly `probe`        |
+ * | isKubeletProbe   | yes            | no                       | non-empty       | no                     |
+ * | isProbe          | yes            | no                       | non-empty       | non-empty              |
+ *
+ * Predicates take the request as anything with a `header(lowerName)` method (an `Exchange` is one), so they work
+ * for every engine and need no bound function per request. Like Go's `Header.Get`, a missing header and an empty
+ * one are the same.
+ */
+
+/** Header names, lower case, for `header(lowerName)` lookups. */
+export const KnativeHeader = {
+  /** `K-Network-Probe`: `probe` (networking KProbe), `queue` (queue-proxy health), `activator`. */
+  networkProbe: 'k-network-probe',
+  /** `K-Network-Hash`: echoed back on KProbes. */
+  networkHash: 'k-network-hash',
+  /** `K-Proxy-Request`: `activator` when the activator proxied the request. */
+  proxyRequest: 'k-proxy-request',
+  /** `K-Original-Host`: the Host the activator moved aside; the queue-proxy restores it. */
+  originalHost: 'k-original-host',
+  /** `K-Kubelet-Probe`: deprecated kubelet-probe marker. */
+  kubeletProbe: 'k-kubelet-probe',
+  /** `Knative-Serving-Tag`: the route tag. */
+  routeTag: 'knative-serving-tag',
+  /** `Knative-Serving-Default-Route`: `true` / `false`. */
+  defaultRoute: 'knative-serving-default-route',
+  /** `K-Passthrough-Lb`: ask load balancers to send to the request's target directly. */
+  passthroughLb: 'k-passthrough-lb',
+  /** `Knative-Serving-Revision`: removed before proxying to the app (contract §2.7). */
+  servingRevision: 'knative-serving-revision',
+  /** `Knative-Serving-Namespace`: removed before proxying to the app (contract §2.7). */
+  servingNamespace: 'knative-serving-namespace',
+  userAgent: 'user-agent',
+} as const;
+export type KnativeHeaderName = (typeof KnativeHeader)[keyof typeof KnativeHeader];
+
+/** The same names as Go canonicalises them, for headers kdp writes (e.g. echoing `K-Network-Hash`). */
+export const KnativeHeaderCanonical = {
+  networkProbe: 'K-Network-Probe',
+  networkHash: 'K-Network-Hash',
+  proxyRequest: 'K-Proxy-Request',
+  originalHost: 'K-Original-Host',
+  kubeletProbe: 'K-Kubelet-Probe',
+  routeTag: 'Knative-Serving-Tag',
+  defaultRoute: 'Knative-Serving-Default-Route',
+  passthroughLb: 'K-Passthrough-Lb',
+  servingRevision: 'Knative-Serving-Revision',
+  servingNamespace: 'Knative-Serving-Namespace',
+  userAgent: 'User-Agent',
+} as const satisfies Record<keyof typeof KnativeHeader, string>;
+
+/** Values of `K-Network-Probe` and `K-Proxy-Request`. */
+export const ProbeValue = {
+  /** Networking KProbe (`ProbeValue` in Go). */
+  kprobe: 'probe',
+  /** Queue-proxy health check, sent by kubelet through the rewritten readiness probe. */
+  queue: 'queue',
+  /** The autoscaler probing the activator; also the `K-Proxy-Request` value the activator sets. */
+  activator: 'activator',
+} as const;
+
+/** User agents. */
+export const KnativeUserAgent = {
+  /** Prefix of kubelet probes: `kube-probe/<major>.<minor>`. */
+  kubeProbePrefix: 'kube-probe/',
+  activator: 'Knative-Activator-Probe',
+  autoscaling: 'Knative-Autoscaling-Probe',
+  /** Defined by Knative, not special-cased by the queue-proxy. */
+  queueProxy: 'Knative-Queue-Proxy-Probe',
+  /** Defined by Knative, not special-cased by the queue-proxy. */
+  ingress: 'Knative-Ingress-Probe',
+} as const;
+
+/** Anything that can look up the first value of a request header by lower-case name. */
+export interface HeaderReader {
+  header(lowerName: string): string | undefined;
+}
+
+/**
+ * The Drainer's health check (knative/pkg `network/handlers/drain.go#isHealthCheckRequest` with the queue-proxy's
+ * extra prefixes): UA starts with `kube-probe/`, `Knative-Activator-Probe` or `Knative-Autoscaling-Probe`.
+ * `K-Kubelet-Probe` is not considered.
+ */
+export function isHealthCheck(req: HeaderReader): boolean {
+  const ua = req.header('user-agent');
+  if (ua === undefined) return false;
+  return (
+    ua.startsWith(KnativeUserAgent.kubeProbePrefix) ||
+    ua.startsWith(KnativeUserAgent.activator) ||
+    ua.startsWith(KnativeUserAgent.autoscaling)
+  );
+}
+
+/** A networking KProbe: `K-Network-Probe` is exactly `probe` (drain.go#isKProbe). */
+export function isKProbe(req: HeaderReader): boolean {
+  return req.header('k-network-probe') === ProbeValue.kprobe;
+}
+
+/** `netheader.IsKubeletProbe`: UA starts with `kube-probe/`, or `K-Kubelet-Probe` is non-empty. */
+export function isKubeletProbe(req: HeaderReader): boolean {
+  const ua = req.header('user-agent');
+  if (ua !== undefined && ua.startsWith(KnativeUserAgent.kubeProbePrefix)) return true;
+  const k = req.header('k-kubelet-probe');
+  return k !== undefined && k !== '';
+}
+
+/** `netheader.IsProbe`: `isKubeletProbe`, or `K-Network-Probe` is non-empty (any value). */
+export function isProbe(req: HeaderReader): boolean {
+  if (isKubeletProbe(req)) return true;
+  const p = req.header('k-network-probe');
+  return p !== undefined && p !== '';
+}
