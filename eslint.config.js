@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'eslint.config.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'eslint.config.js', 'vitest.config.ts', 'packages/*/bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
