@@ -1,1 +1,81 @@
-export {};
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { PinMode } from './placement.js';
+import { writeResults } from './report.js';
+import { runSuite } from './runner.js';
+import { loadSuites } from './suite-registry.js';
+
+const USAGE = `usage: node bench/dist/run.js [suite] [options]
+
+  suite               one of the suites in bench/src/suites (default: direct); --list shows them
+  --duration S        measured seconds per run (default 10)
+  --warmup S          warm-up seconds before each run (default 3)
+  --reps N            interleaved repetitions, medians reported (default 3)
+  --quick             smoke run: --duration 2 --warmup 1 --reps 1, unless given
+  --scenario REGEXP   only scenarios whose name matches (e.g. 'c100-size10' or '^c1-')
+  --pin / --no-pin    force pinning (fail if impossible) / disable it (default: pin when possible)
+  --results DIR       where results go (default bench/results)
+  --list              list suites and exit
+`;
+
+function num(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      reps: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      pin: { type: 'boolean', default: false },
+      'no-pin': { type: 'boolean', default: false },
+      results: { type: 'string' },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const suites = await loadSuites();
+  if (values.list) {
+    for (const s of suites.values()) process.stdout.write(`${s.name}\t${s.description}\n`);
+    return;
+  }
+  if (positionals.length > 1) throw new Error(`one suite at a time, got ${positionals.join(', ')}`);
+  const name = positionals[0] ?? 'direct';
+  const suite = suites.get(name);
+  if (suite === undefined) throw new Error(`no suite named ${name}; known: ${[...suites.keys()].join(', ')}`);
+  if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin together');
+  const pin: PinMode = values.pin ? 'on' : values['no-pin'] ? 'off' : 'auto';
+
+  const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+  const resultsDir = values.results ?? fileURLToPath(new URL('../results/', import.meta.url));
+  const filter = values.scenario === undefined ? undefined : new RegExp(values.scenario);
+  const result = await runSuite(suite, {
+    durationS: num('duration', values.duration, values.quick ? 2 : 10),
+    warmupS: num('warmup', values.warmup, values.quick ? 1 : 3),
+    reps: num('reps', values.reps, values.quick ? 1 : 3),
+    pin,
+    repoRoot,
+    resultsDir,
+    command: ['node', 'bench/dist/run.js', ...process.argv.slice(2)].join(' '),
+    ...(filter === undefined ? {} : { scenarioFilter: (s) => filter.test(s.name) }),
+  });
+  const { jsonPath, mdPath } = writeResults(result, resultsDir);
+  process.stderr.write(`wrote ${jsonPath}\nwrote ${mdPath}\n`);
+  for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequestHandler } from './handler.js';
-import { createWebSocketEcho, type WebSocketEcho } from './websocket.js';
+import type { WebSocketEcho } from './websocket.js';
 
 export interface SampleAppOptions {
   /** 0 picks a free port; the chosen one is in the result. */
@@ -51,12 +51,19 @@ export async function startSampleApp(opts: SampleAppOptions): Promise<SampleApp>
   );
   const server = createServer(handler);
   if (opts.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = opts.keepAliveTimeoutMs;
-  const ws = createWebSocketEcho(opts.revision);
+  // `ws` is loaded on the first upgrade, not at start: importing it costs ~50 ms of startup (cold-start benchmarks
+  // time this app) and memory that plain HTTP never needs. Until ws reads it, the upgraded socket buffers its data.
+  let ws: Promise<WebSocketEcho> | undefined;
+  const loadWs = (): Promise<WebSocketEcho> =>
+    (ws ??= import('./websocket.js').then((m) => m.createWebSocketEcho(opts.revision)));
   server.on('upgrade', (req, socket, head) => {
     const url = req.url ?? '/';
     const qi = url.indexOf('?');
     if ((qi === -1 ? url : url.slice(0, qi)) === '/ws') {
-      ws.handleUpgrade(req, socket, head);
+      loadWs().then(
+        (echo) => echo.handleUpgrade(req, socket, head),
+        () => socket.destroy(),
+      );
     } else {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     }
@@ -79,14 +86,14 @@ export async function startSampleApp(opts: SampleAppOptions): Promise<SampleApp>
   };
 }
 
-async function shutdown(server: Server, ws: WebSocketEcho, graceMs: number): Promise<void> {
+async function shutdown(server: Server, ws: Promise<WebSocketEcho> | undefined, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve, reject) => {
     server.close((err) => (err === undefined ? resolve() : reject(err)));
   });
   const sweep = setInterval(() => server.closeIdleConnections(), SHUTDOWN_SWEEP_MS);
   const force = setTimeout(() => server.closeAllConnections(), graceMs);
   try {
-    await Promise.all([closed, ws.close(graceMs)]);
+    await Promise.all([closed, ws?.then((echo) => echo.close(graceMs))]);
   } finally {
     clearInterval(sweep);
     clearTimeout(force);

@@ -1,0 +1,42 @@
+import type { HttpMethod, LatencySummaryUs } from './types.js';
+
+/** What the load generator thread is asked to do. */
+export interface LoadJob {
+  readonly url: string;
+  readonly connections: number;
+  /** 0 skips the warm-up. */
+  readonly warmupS: number;
+  readonly durationS: number;
+  readonly method: HttpMethod;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** autocannon's per-request timeout; a timed-out request counts as an error. */
+  readonly timeoutS: number;
+}
+
+export interface LoadResult {
+  readonly durationS: number;
+  readonly requests: number;
+  readonly reqPerS: number;
+  readonly latencyUs: LatencySummaryUs;
+  readonly latencyHistogram: string;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+}
+
+export interface WarmupResult {
+  readonly requests: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+/** Worker → runner. */
+export type WorkerMessage =
+  | { readonly type: 'warmed'; readonly warmup: WarmupResult }
+  | { readonly type: 'result'; readonly result: LoadResult }
+  | { readonly type: 'failed'; readonly message: string };
+
+/** Runner → worker. */
+export type RunnerMessage = { readonly type: 'go' };

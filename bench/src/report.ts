@@ -1,0 +1,120 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describePlacement } from './placement.js';
+import { fileStamp, fmtInt, fmtUs } from './runner.js';
+import type { SuiteResult, Summary } from './types.js';
+
+/**
+ * Writes `<suite>-<timestamp>.json` (everything, histograms included; kept as history) and rewrites `<suite>.md`
+ * (the latest run as tables).
+ */
+export function writeResults(result: SuiteResult, resultsDir: string): { jsonPath: string; mdPath: string } {
+  mkdirSync(resultsDir, { recursive: true });
+  const jsonName = `${result.suite}-${fileStamp(new Date(result.startedAt))}.json`;
+  const jsonPath = join(resultsDir, jsonName);
+  writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  const mdPath = join(resultsDir, `${result.suite}.md`);
+  writeFileSync(mdPath, renderMarkdown(result, jsonName));
+  return { jsonPath, mdPath };
+}
+
+const mb = (kb: number): string => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : '–');
+const signedUs = (us: number): string => (!Number.isFinite(us) ? '–' : us === 0 ? '0' : `${us > 0 ? '+' : '−'}${fmtUs(Math.abs(us))}`);
+
+function row(s: Summary, baseline: string): string {
+  const isBase = s.target === baseline;
+  return [
+    s.scenario,
+    s.target,
+    fmtInt(s.reqPerS),
+    isBase ? '1' : s.ratioVsBaseline.toFixed(2),
+    fmtUs(s.latencyUs.p50),
+    fmtUs(s.latencyUs.p99),
+    isBase ? '–' : signedUs(s.addedP50Us),
+    s.cpuUsPerReq.toFixed(1),
+    `${String(s.cpuPct)} %`,
+    mb(s.rssPeakKb),
+    `${String(s.loadSideCpuPct)} %`,
+    `${String(s.non2xx)} / ${String(s.errors)}`,
+  ].join(' | ');
+}
+
+export function renderMarkdown(r: SuiteResult, jsonName: string): string {
+  const baseline = r.targets[0] ?? 'direct';
+  const m = r.machine;
+  const lines: string[] = [
+    `# Benchmark: ${r.suite}`,
+    '',
+    r.description,
+    '',
+    `- Run: ${r.startedAt} → ${r.finishedAt}; raw data: [${jsonName}](${jsonName})`,
+    `- Command: \`${r.command}\``,
+    `- Machine: ${m.cpuModel}, ${String(m.cpus)} CPUs, ${String(m.memTotalMb)} MB, Node ${m.node}, ${m.os} ${m.kernel}; ` +
+      `load average at start ${m.loadAvgAtStart.join(' ')}`,
+    `- Placement: ${describePlacement(r.settings.placement)}`,
+    `- Each cell: median of ${String(r.settings.reps)} interleaved runs of ${String(r.settings.durationS)} s after ` +
+      `${String(r.settings.warmupS)} s of warm-up, fresh processes for every run; each metric's median taken on its own.`,
+    '',
+    `| scenario | target | req/s | × ${baseline} | p50 | p99 | added p50 | CPU µs/req | CPU | peak RSS | load side CPU | non-2xx / errors |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.summaries.map((s) => `| ${row(s, baseline)} |`),
+    '',
+    'Columns: latency is per response, closed loop, µs resolution (autocannon\'s hrtime per request, recorded into an ' +
+      'hdr histogram); *CPU µs/req* and *CPU* (share of one core) are user+system time of the measured process ' +
+      `(the proxy; for \`${baseline}\`, the app) from /proc; *peak RSS* is its highest VmRSS sampled every ` +
+      `${String(r.settings.rssSampleMs)} ms under load; *load side CPU* is the runner (autocannon) plus the app, share ` +
+      'of one core: near 100 %, req/s is bounded by the client side, not by the proxy. *load gen CPU* is the runner ' +
+      'alone (autocannon\'s thread, the sampler); *others\' CPU* is what the rest of the machine used meanwhile ' +
+      '(highest over the repetitions): above ~10 %, the machine was not quiet.',
+    '',
+  ];
+  const withApp = r.summaries.filter((s) => s.appCpuUsPerReq !== undefined);
+  if (withApp.length > 0) {
+    lines.push(
+      '| scenario | target | p90 | p99.9 | max | app CPU µs/req | load gen CPU | others\' CPU (max) | end RSS |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...r.summaries.map(
+        (s) =>
+          `| ${s.scenario} | ${s.target} | ${fmtUs(s.latencyUs.p90)} | ${fmtUs(s.latencyUs.p999)} | ${fmtUs(s.latencyUs.max)} | ` +
+          `${s.appCpuUsPerReq === undefined ? '–' : s.appCpuUsPerReq.toFixed(1)} | ${String(s.loadCpuPct)} % | ` +
+          `${String(s.otherCpuPctMax)} % | ${mb(s.rssEndKb)} |`,
+      ),
+      '',
+    );
+  } else {
+    lines.push(
+      '| scenario | target | p90 | p99.9 | max | load gen CPU | others\' CPU (max) | end RSS |',
+      '|---|---|---:|---:|---:|---:|---:|---:|',
+      ...r.summaries.map(
+        (s) =>
+          `| ${s.scenario} | ${s.target} | ${fmtUs(s.latencyUs.p90)} | ${fmtUs(s.latencyUs.p999)} | ${fmtUs(s.latencyUs.max)} | ` +
+          `${String(s.loadCpuPct)} % | ${String(s.otherCpuPctMax)} % | ${mb(s.rssEndKb)} |`,
+      ),
+      '',
+    );
+  }
+  lines.push(
+    '## Scenarios',
+    '',
+    '| scenario | connections | request | env | proxy CPU |',
+    '|---|---:|---|---|---|',
+    ...r.scenarios.map(
+      (sc) =>
+        `| ${sc.name} | ${String(sc.connections)} | \`${sc.method ?? 'GET'} ${sc.path}\` | ` +
+        `${Object.entries(sc.env ?? {}).map(([k, v]) => `\`${k}=${v}\``).join(' ') || '–'} | ` +
+        `${sc.cpus === 'shared' ? 'shared with app and load generator' : 'own CPU'} |`,
+    ),
+    '',
+    '## Startup',
+    '',
+    'From spawning the measured process to its first 2xx through its URL (a tight loop of requests on fresh ' +
+      'connections); one sample per run.',
+    '',
+    '| target | median | min | max | samples |',
+    '|---|---:|---:|---:|---:|',
+    ...r.startup.map((s) => `| ${s.target} | ${s.medianMs.toFixed(1)} ms | ${s.minMs.toFixed(1)} ms | ${s.maxMs.toFixed(1)} ms | ${String(s.samples)} |`),
+    '',
+  );
+  if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
