@@ -1,5 +1,5 @@
 // Public API of @kdp/autoscaler: Knative's KPA (decider, metric windows, scraper, scale to zero) for local use.
-export * from './annotations.js';
+export { ANNOTATIONS, HPA_CLASS, KPA_CLASS, validateAnnotations, type Annotations } from './annotations.js';
 export * from './autoscaler.js';
 export * from './collector.js';
 export * from './config.js';
