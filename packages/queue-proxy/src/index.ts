@@ -1,1 +1,10 @@
 export {};
+export { ConfigError, DEFAULT_REQUEST_LOG_TEMPLATE, parseConfig } from './config.js';
+export type { Config, LogLevel, MetricsExportConfig, ObservabilityConfig, RequestMetricsProtocol, TlsSettings, TlsVersion, TracingProtocol } from './config.js';
+export { decodeProbes } from './health/probe-decode.js';
+export type { DecodeProbesResult, HttpProbeAction, ProbeAction, ProbeDecodeDefaults, ProbeHttpHeader, ProbeSpec, TcpProbeAction } from './health/probe-decode.js';
+export { PROBE_USER_AGENT } from './health/probe-attempt.js';
+export { ReadinessProber } from './health/prober.js';
+export type { ProberLogger, ReadinessCallback, ReadinessProberOptions } from './health/prober.js';
+export { INVOCATION_DURATION_BUCKETS_SECONDS, createQueueMetrics } from './metrics.js';
+export type { QueueMetrics, QueueMetricsLabels } from './metrics.js';
