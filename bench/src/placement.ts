@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus as listCpus } from 'node:os';
 import type { Placement, Role } from './types.js';
 
@@ -13,18 +14,39 @@ function hasTaskset(): boolean {
   }
 }
 
+/** The CPUs this process may run on (`Cpus_allowed_list`), or all online CPUs if that cannot be read. */
+export function allowedCpus(): number[] {
+  try {
+    const m = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m?.[1] !== undefined) {
+      return m[1].split(',').flatMap((part) => {
+        const [lo, hi] = part.split('-').map(Number);
+        if (lo === undefined || !Number.isInteger(lo)) return [];
+        const end = hi === undefined ? lo : hi;
+        return Array.from({ length: end - lo + 1 }, (_, i) => lo + i);
+      });
+    }
+  } catch {
+    // not Linux
+  }
+  return listCpus().map((_, i) => i);
+}
+
 /**
  * PERFORMANCE.md's placement: the proxy alone on CPU 0, the app and the load generator on CPU 1, so the proxy's
- * throughput is bounded by one core and nothing else competes with it. `auto` pins when taskset exists and there are
- * at least two CPUs; `on` insists.
+ * throughput is bounded by one core and nothing else competes with it. `auto` pins when taskset exists and this
+ * process may use at least two CPUs; `on` insists.
  */
 export function choosePlacement(mode: PinMode): Placement {
   if (mode === 'off') return { pinned: false, reason: 'pinning disabled (--no-pin)' };
-  // Online CPUs, not this process's affinity (which pinSelf, or a caller's taskset, may already have narrowed).
-  const cpus = listCpus().length;
+  // The first two CPUs this process may use (0 and 1 on a plain 2-CPU machine; others inside a cpuset).
+  const allowed = allowedCpus();
+  const [proxyCpu, loadCpu] = allowed;
   const taskset = hasTaskset();
-  if (cpus >= 2 && taskset) return { pinned: true, proxyCpus: '0', appCpus: '1', loadCpus: '1' };
-  const reason = cpus < 2 ? `only ${String(cpus)} CPU available` : 'taskset not found';
+  if (proxyCpu !== undefined && loadCpu !== undefined && taskset) {
+    return { pinned: true, proxyCpus: String(proxyCpu), appCpus: String(loadCpu), loadCpus: String(loadCpu) };
+  }
+  const reason = allowed.length < 2 ? `only ${String(allowed.length)} CPU allowed` : 'taskset not found';
   if (mode === 'on') throw new Error(`cannot pin processes: ${reason}`);
   return { pinned: false, reason };
 }

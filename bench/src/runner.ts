@@ -168,6 +168,8 @@ interface Readings {
   readonly measuredTicks: number;
   readonly appTicks: number;
   readonly selfTicks: number;
+  /** Every process the target spawned (measured and app included). */
+  readonly spawnedTicks: number;
   readonly systemTicks: number;
 }
 
@@ -198,6 +200,7 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
       measuredTicks: readCpuTicks(measured.pid) ?? NaN,
       appTicks: app === undefined ? 0 : (readCpuTicks(app.pid) ?? NaN),
       selfTicks: readCpuTicks(process.pid) ?? NaN,
+      spawnedTicks: spawned.reduce((sum, p) => sum + (readCpuTicks(p.pid) ?? 0), 0),
       systemTicks: readSystemBusyTicks(),
     });
     // Set by the load generator's hook; a box, because TypeScript does not follow assignments made in callbacks.
@@ -268,7 +271,7 @@ function toMeasurement(
   const measuredUs = (after.measuredTicks - before.measuredTicks) * usPerTick;
   const appUs = (after.appTicks - before.appTicks) * usPerTick;
   const selfUs = (after.selfTicks - before.selfTicks) * usPerTick;
-  const systemUs = (after.systemTicks - before.systemTicks) * usPerTick;
+  const othersUs = (after.systemTicks - before.systemTicks - (after.spawnedTicks - before.spawnedTicks)) * usPerTick - selfUs;
   const pct = (us: number): number => round((us / 1e6 / wallS) * 100);
   // CPU spent on the load generator's CPU besides the runner: the app (the measured process itself for direct).
   let sharedUs = 0;
@@ -291,7 +294,7 @@ function toMeasurement(
     cpuPct: pct(measuredUs),
     loadCpuPct: pct(selfUs),
     loadSideCpuPct: pct(selfUs + sharedUs),
-    otherCpuPct: Math.max(0, pct(systemUs - measuredUs - (inst.app === undefined ? 0 : appUs) - selfUs)),
+    otherCpuPct: Math.max(0, pct(othersUs)),
     rssPeakKb: rss.peakKb,
     rssEndKb: rss.endKb,
     startupMs: round(inst.startupMs, 2),
