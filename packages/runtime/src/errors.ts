@@ -1,0 +1,20 @@
+/**
+ * Errors the runtime throws. Pod and revision failures are not thrown: they are reported as events
+ * (`revisionFailed`, `podStopped` with `outcome: 'failed'`), because they happen long after the call that caused them.
+ *
+ * The only code used is the catalogue's `KDP_ERR_CONFIG` (`@kdp/core` errors.ts): a revision or options object that
+ * fails validation, with every problem listed, one `field: reason` line each. Misuse of the API (an unknown revision
+ * key, a call after `close()`) throws plain `Error`s: those are bugs in the caller, not conditions to handle.
+ */
+export class RuntimeConfigError extends Error {
+  readonly code = 'KDP_ERR_CONFIG';
+  readonly status = 500;
+  readonly lines: readonly string[];
+
+  constructor(what: string, lines: readonly string[]) {
+    const copy = Object.freeze(lines.slice());
+    super(`invalid ${what}:\n  ${copy.join('\n  ')}`);
+    this.name = 'RuntimeConfigError';
+    this.lines = copy;
+  }
+}
