@@ -1,0 +1,163 @@
+/**
+ * The queue-proxy's one composition root (`S:pkg/queue/sharedmain/main.go#Main`): parse the environment once,
+ * build every part, listen, report stats every second, and drain on SIGTERM.
+ */
+import { performance } from 'node:perf_hooks';
+import type http from 'node:http';
+import {
+  Breaker,
+  Drainer,
+  Http1Engine,
+  RequestStats,
+  Upstream,
+  createFallbackEngine,
+  createLogger,
+} from '@kdp/core';
+import type { Logger } from '@kdp/core';
+import { ConfigError, parseConfig } from './config.js';
+import type { Config } from './config.js';
+import { createQueueHandler } from './handler.js';
+import { ReadinessProber } from './health/prober.js';
+import { createQueueMetrics } from './metrics.js';
+import { closeServer, createAdminServer, createStatsServer, createUserMetricsServer, listen } from './servers.js';
+import { StatsReporter } from './stats-reporter.js';
+
+/** Knative waits up to 60 s for hijacked (websocket) connections after Shutdown (`hijackDrainDuration`). */
+const HIJACK_DRAIN_MS = 60_000;
+
+export interface QueueProxy {
+  readonly config: Config;
+  readonly ports: { readonly serving: number; readonly admin: number; readonly metrics: number; readonly userMetrics: number | null };
+  /** Drain (health checks fail at once, quiet period), then close everything. Resolves when done. */
+  shutdown(): Promise<void>;
+}
+
+export async function startQueueProxy(config: Config, logger: Logger): Promise<QueueProxy> {
+  const started = performance.now();
+  const cc = config.containerConcurrency;
+  const upstream = new Upstream({
+    host: config.userHost,
+    port: config.userPort,
+    // `S:pkg/queue/sharedmain/main.go#buildTransport`: idle pool of CC, or 1000 when unlimited.
+    maxIdle: cc > 0 ? cc : 1000,
+  });
+  // `S:pkg/queue/sharedmain/main.go#buildBreaker`: queue depth 10·CC; no breaker at all when CC is 0.
+  const breaker = cc > 0 ? new Breaker({ queueDepth: 10 * cc, maxConcurrency: cc, initialCapacity: cc }) : null;
+  const stats = new RequestStats(started);
+  const reporter = new StatsReporter(stats, config.servingPod, () => performance.now(), started);
+  // A quiet period of 0 means "close at once"; the Drainer needs a positive timer, 1 ms is that.
+  const drainer = new Drainer({ quietPeriodMs: Math.max(1, config.drainQuietPeriodMs), clock: { setTimeout, clearTimeout } });
+  const prober = new ReadinessProber(config.readinessProbes, { logger });
+  const metrics = config.userMetricsEnabled
+    ? createQueueMetrics({
+        namespace: config.servingNamespace,
+        service: config.servingService,
+        configuration: config.servingConfiguration,
+        revision: config.servingRevision,
+        pod: config.servingPod,
+      })
+    : null;
+
+  const handler = createQueueHandler({
+    upstream,
+    breaker,
+    stats,
+    drainer,
+    prober,
+    metrics,
+    timeouts: {
+      totalMs: config.revisionTimeoutMs,
+      responseStartMs: config.responseStartTimeoutMs,
+      idleMs: config.idleTimeoutMs,
+      message: 'request timeout',
+    },
+  });
+  const fallback = createFallbackEngine({ handler });
+  const engine = new Http1Engine({ handler, fallback });
+
+  let terminating = false;
+  const admin = createAdminServer(drainer, () => terminating);
+  const statsServer = createStatsServer(reporter.current);
+  const userMetricsServer = metrics === null ? null : createUserMetricsServer(metrics.registry);
+  const side: http.Server[] = [admin, statsServer];
+  if (userMetricsServer !== null) side.push(userMetricsServer);
+
+  const host = config.bindHost;
+  const [serving, adminPort, metricsPort, userMetricsPort] = await Promise.all([
+    engine.listen(config.servingPort, host),
+    listen(admin, config.adminPort, host),
+    listen(statsServer, config.metricsPort, host),
+    userMetricsServer === null ? Promise.resolve(null) : listen(userMetricsServer, config.userMetricsPort, config.userMetricsHost),
+  ]);
+  reporter.start();
+
+  let shutdown: Promise<void> | null = null;
+  return {
+    config,
+    ports: { serving, admin: adminPort, metrics: metricsPort, userMetrics: userMetricsPort },
+    shutdown(): Promise<void> {
+      shutdown ??= (async () => {
+        terminating = true;
+        logger.info({ quietPeriodMs: config.drainQuietPeriodMs }, 'draining');
+        await drainer.drain();
+        logger.info('drained; closing listeners and waiting for in-flight requests');
+        await engine.close(config.revisionTimeoutMs + HIJACK_DRAIN_MS);
+        reporter.stop();
+        await Promise.all(side.map(closeServer));
+        upstream.close();
+        logger.info('stopped');
+      })();
+      return shutdown;
+    },
+  };
+}
+
+/** The binary's whole life: config → start → signals → exit code. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`${line}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+  const logger = createLogger({
+    name: 'queue-proxy',
+    level: config.logLevel,
+    bindings: { revision: config.servingRevision, namespace: config.servingNamespace, pod: config.servingPod },
+  });
+  let qp: QueueProxy;
+  try {
+    qp = await startQueueProxy(config, logger);
+  } catch (err) {
+    // A port in use or similar: Knative's Main returns the server error and exits 1. Exit now: listeners that
+    // did start would otherwise keep the process alive.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency }, 'queue-proxy ready');
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      // `P:signals/signal.go#SetupSignalHandler`: a second signal exits at once.
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'received signal; starting graceful drain');
+    qp.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
