@@ -13,3 +13,4 @@ export * from './probe-headers.js';
 export * from './forwarded.js';
 export * from './env.js';
 export * from './logger.js';
+export * from './fallback/engine.js';

@@ -1,0 +1,157 @@
+/**
+ * What every fallback exchange shares: identity, the exactly-once `onFinish`, and the timeouts of Knative's
+ * `pkg/http/handler/timeout.go` (contract §3) on one per-exchange timer.
+ *
+ * The slow path can afford a `setTimeout` per exchange; it is armed for the nearest deadline and re-armed, the way
+ * Go's timeout handler re-arms its idle timer, so a write costs one `performance.now()` and no timer call.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import type {
+  Exchange,
+  FinishListener,
+  ForwardEdits,
+  HeaderList,
+  Outcome,
+  Protocol,
+  Timeouts,
+} from '../http/exchange.js';
+import type { Upstream } from '../http/upstream.js';
+import { errorHeaders, KDP_ERROR_HEADER, KdpCause, TEXT_ERROR_HEADERS } from '../errors.js';
+
+/** The engine as its exchanges see it. */
+export interface ExchangeOwner {
+  /** True once `close()` started: responses that have not started get `Connection: close`. */
+  readonly closing: boolean;
+  exchangeEnded(ex: BaseExchange): void;
+}
+
+/** Headers of a 502 the engine generated (Go's `http.Error` plus the kdp marker), as the fast path sends them. */
+export const UNREACHABLE_HEADERS: HeaderList = errorHeaders(KdpCause.upstreamUnreachable);
+/** Headers of a 504 the engine generated. */
+export const TIMEOUT_HEADERS: HeaderList = errorHeaders(KdpCause.timeout);
+/**
+ * Headers of the 500 answered when the handler throws. The catalogue (`errors.ts`) has no cause for a handler bug
+ * yet; until it does, the marker names it plainly.
+ */
+export const HANDLER_ERROR_HEADERS: HeaderList = Object.freeze([...TEXT_ERROR_HEADERS, KDP_ERROR_HEADER, 'handler-error']);
+
+/** Peer IP without port; IPv4-mapped IPv6 addresses unmapped, as Go reports them. */
+export function clientAddress(socket: Socket | null | undefined): string {
+  const a = socket?.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+/** Statuses whose responses carry no body, so no `Content-Length` is added to them. */
+export function bodyless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+export abstract class BaseExchange implements Exchange {
+  state: unknown = undefined;
+  onFinish: FinishListener | null = null;
+  readonly startedAt: number = performance.now();
+
+  /** Final status written to the client (0 while none was), reported to `onFinish`. */
+  protected status = 0;
+  /** Outcome decided before the response ends (error, timeout); the finish paths default to it. */
+  protected outcome: Outcome | null = null;
+
+  private started = false;
+  private done = false;
+  /** `performance.now()` of the last write to the client the timeouts can see; -1 while none. */
+  private lastWriteAt = -1;
+  private armedAt = 0;
+  private timeouts: Timeouts | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  protected constructor(
+    protected readonly owner: ExchangeOwner,
+    readonly method: string,
+    readonly target: string,
+    readonly protocol: Protocol,
+    readonly remoteAddress: string,
+  ) {}
+
+  get responseStarted(): boolean {
+    return this.started;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  abstract header(lowerName: string): string | undefined;
+  abstract respond(status: number, headers: HeaderList, body: string): void;
+  abstract forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void;
+
+  /** A timeout fired: answer 504, or cut the started response (contract §3.2). Set `outcome` to 'timeout'. */
+  protected abstract onTimeout(message: string): void;
+  /** Release upstream resources; called once, from `finish`. */
+  protected abstract release(): void;
+  /** `close()` started. */
+  abstract onEngineClosing(): void;
+  /** `close()` grace expired: end now with outcome 'timeout' and destroy what is left. */
+  abstract kill(): void;
+
+  setTimeouts(t: Timeouts): void {
+    if (this.timeouts !== null || this.done) return;
+    this.timeouts = t;
+    this.armedAt = performance.now();
+    this.schedule(this.armedAt);
+  }
+
+  /** A status line (final or 1xx) went to the client. */
+  protected markStarted(): void {
+    this.started = true;
+  }
+
+  /** Bytes went to the client through the response (not through a hijacked tunnel: contract §3.4). */
+  protected noteWrite(): void {
+    this.lastWriteAt = performance.now();
+  }
+
+  /** Ends the exchange exactly once: timers cleared, upstream released, then `onFinish`. */
+  protected finish(outcome: Outcome): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    try {
+      this.release();
+      const cb = this.onFinish;
+      if (cb !== null) cb(this, outcome, this.status);
+    } finally {
+      this.owner.exchangeEnded(this);
+    }
+  }
+
+  private deadline(t: Timeouts): number {
+    let d = Infinity;
+    if (t.totalMs > 0) d = this.armedAt + t.totalMs;
+    if (t.responseStartMs > 0 && this.lastWriteAt < 0) d = Math.min(d, this.armedAt + t.responseStartMs);
+    // Nothing written counts as idle since the timers were armed (Go: zero lastWriteTime, so "infinitely" idle).
+    if (t.idleMs > 0) d = Math.min(d, (this.lastWriteAt < 0 ? this.armedAt : this.lastWriteAt) + t.idleMs);
+    return d;
+  }
+
+  private schedule(now: number): void {
+    const t = this.timeouts;
+    if (t === null) return;
+    const d = this.deadline(t);
+    if (d === Infinity) return;
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(d - now)));
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    const t = this.timeouts;
+    if (this.done || t === null) return;
+    const now = performance.now();
+    // Timers may wake a fraction of a millisecond early (loop time is cached in whole ms).
+    if (now + 0.5 >= this.deadline(t)) this.onTimeout(t.message);
+    else this.schedule(now);
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * An HTTP/1.1 request with `Connection: Upgrade` (websockets and the like). node:http hands over the raw socket
+ * (`upgrade` event), so responses are written by hand. `forward` follows Go's ReverseProxy: upgrade request upstream
+ * with `Connection: Upgrade` + `Upgrade: <type>` re-added; on `101` the upstream head goes to the client and bytes
+ * are copied both ways (`handleUpgradeResponse`); any other answer is relayed as a normal response, then the
+ * connection is closed.
+ *
+ * Timeouts (contract §3.4): writes on a hijacked connection are invisible to Knative's timeout handler, so a tunnel
+ * counts as "nothing written": T, RS and I all end it, whatever its traffic.
+ */
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { ForwardEdits, HeaderList } from '../http/exchange.js';
+import type { Upstream } from '../http/upstream.js';
+import {
+  BaseExchange,
+  bodyless,
+  clientAddress,
+  TIMEOUT_HEADERS,
+  UNREACHABLE_HEADERS,
+  type ExchangeOwner,
+} from './exchange-base.js';
+import { h1RequestHeaders, h1ResponseHeaders, headerValue, originForm } from './headers.js';
+import { h1Agent } from './pools.js';
+import { headerLines, statusLine } from './raw-head.js';
+import { describeUpstreamError, isStaleConnectionError } from './upstream-error.js';
+
+type Phase = 'new' | 'forwarding' | 'relaying' | 'tunnel' | 'local';
+
+const ignore = (): void => undefined;
+
+export class UpgradeExchange extends BaseExchange {
+  private phase: Phase = 'new';
+  private upstream: Upstream | null = null;
+  private upHeaders: string[] = [];
+  private upPath = '/';
+  private up: http.ClientRequest | null = null;
+  private upRes: http.IncomingMessage | null = null;
+  private upSocket: Socket | null = null;
+  private declaredLength = false;
+  private retried = false;
+  private closedSides = 0;
+
+  constructor(
+    owner: ExchangeOwner,
+    private readonly req: http.IncomingMessage,
+    private readonly socket: Socket,
+    /** Bytes the client sent after the request head: tunnel payload, sent upstream after the 101. */
+    private readonly head: Buffer,
+    /** The requested protocol (`Upgrade` value), e.g. `websocket`. */
+    private readonly upgrade: string,
+  ) {
+    super(owner, req.method ?? 'GET', req.url ?? '/', 'HTTP/1.1', clientAddress(socket));
+    socket.on('error', ignore);
+    socket.once('close', this.onClientClose);
+  }
+
+  header(lowerName: string): string | undefined {
+    return headerValue(this.req.rawHeaders, lowerName);
+  }
+
+  respond(status: number, headers: HeaderList, body: string): void {
+    if (this.finished || this.responseStarted || this.phase === 'local') return;
+    this.detachUpstream();
+    this.writeLocal(status, headers, body);
+  }
+
+  forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void {
+    if (this.finished || this.phase !== 'new') return;
+    this.phase = 'forwarding';
+    const raw = this.req.rawHeaders;
+    const target = originForm(this.target);
+    this.upPath = target.path;
+    this.upstream = upstream;
+    this.upHeaders = h1RequestHeaders(raw, {
+      edits,
+      extra,
+      remoteAddress: this.remoteAddress,
+      method: this.method,
+      host: host ?? target.authority ?? headerValue(raw, 'host') ?? upstream.authority,
+      framing: 'none',
+      upgrade: this.upgrade,
+    });
+    this.send(upstream);
+  }
+
+  onEngineClosing(): void {
+    // Tunnels are waited for (Knative's HijackTracker); nothing to announce on a raw connection.
+  }
+
+  kill(): void {
+    if (this.finished) return;
+    this.outcome = 'timeout';
+    this.finish('timeout');
+    this.socket.destroy();
+  }
+
+  protected onTimeout(message: string): void {
+    if (this.finished) return;
+    switch (this.phase) {
+      case 'tunnel':
+        this.outcome = 'timeout';
+        this.socket.destroy();
+        this.upSocket?.destroy();
+        return;
+      case 'local':
+        return;
+      case 'new':
+      case 'forwarding':
+        this.outcome = 'timeout';
+        this.detachUpstream();
+        this.writeLocal(504, TIMEOUT_HEADERS, message);
+        return;
+      case 'relaying':
+        this.outcome = 'timeout';
+        this.detachUpstream();
+        if (this.declaredLength) this.socket.destroy();
+        else this.socket.end(message, this.onClientEnded);
+        return;
+    }
+  }
+
+  protected release(): void {
+    this.socket.removeListener('close', this.onClientClose);
+    this.detachUpstream();
+    this.upSocket?.destroy();
+  }
+
+  private send(upstream: Upstream): void {
+    let up: http.ClientRequest;
+    try {
+      up = http.request({
+        host: upstream.host,
+        port: upstream.port,
+        method: this.method,
+        path: this.upPath,
+        headers: this.upHeaders,
+        agent: h1Agent(upstream),
+      });
+    } catch (err) {
+      this.fail502(describeUpstreamError(err, upstream.authority));
+      return;
+    }
+    this.up = up;
+    up.once('upgrade', (upRes: http.IncomingMessage, upSocket: Socket, upHead: Buffer) => {
+      if (this.up === up && !this.finished) this.onUpgrade(upRes, upSocket, upHead);
+      else upSocket.destroy();
+    });
+    up.once('response', (upRes: http.IncomingMessage) => {
+      if (this.up === up && !this.finished) this.onResponse(upRes);
+      else upRes.destroy();
+    });
+    up.on('error', (err: Error) => {
+      if (this.up !== up || this.finished) return;
+      if (this.upRes !== null) {
+        if (!this.upRes.complete) this.broken();
+        return;
+      }
+      if (!this.retried && up.reusedSocket && isStaleConnectionError(err)) {
+        this.retried = true;
+        this.up = null;
+        this.send(upstream);
+        return;
+      }
+      this.detachUpstream();
+      this.fail502(describeUpstreamError(err, upstream.authority));
+    });
+    up.end();
+  }
+
+  private onUpgrade(upRes: http.IncomingMessage, upSocket: Socket, upHead: Buffer): void {
+    this.up = null;
+    upSocket.on('error', ignore);
+    const got = upRes.headers.upgrade ?? '';
+    if (got.toLowerCase() !== this.upgrade.toLowerCase()) {
+      upSocket.destroy();
+      this.fail502(`backend tried to switch protocol "${got}" when "${this.upgrade}" was requested`);
+      return;
+    }
+    const client = this.socket;
+    this.phase = 'tunnel';
+    this.upSocket = upSocket;
+    this.status = 101;
+    // Not `noteWrite`: Knative's timeout writer never sees bytes on a hijacked connection (contract §3.4).
+    this.markStarted();
+    client.setTimeout(0);
+    upSocket.setNoDelay(true);
+    upSocket.setTimeout(0);
+    // Half-close goes both ways, as in Go's tunnel (`CloseWrite` when one copy ends).
+    upSocket.allowHalfOpen = true;
+    // Go writes the upstream's 101 head as received (`res.Write` of the copied header).
+    client.write(`${statusLine(101)}${headerLines(upRes.rawHeaders)}\r\n`, 'latin1');
+    if (upHead.length > 0) client.write(upHead);
+    if (this.head.length > 0) upSocket.write(this.head);
+    upSocket.once('close', (hadError: boolean) => {
+      this.onSideClosed(client, hadError, 'upstream-error');
+    });
+    client.pipe(upSocket);
+    upSocket.pipe(client);
+  }
+
+  private onResponse(upRes: http.IncomingMessage): void {
+    this.upRes = upRes;
+    this.phase = 'relaying';
+    upRes.on('error', ignore);
+    const { headers, contentLength } = h1ResponseHeaders(upRes.rawHeaders);
+    const status = upRes.statusCode ?? 502;
+    this.declaredLength = contentLength;
+    this.status = status;
+    this.markStarted();
+    this.noteWrite();
+    // The body is delimited by closing the connection (or by upstream's Content-Length); trailers are dropped.
+    this.socket.write(`${statusLine(status)}${headerLines(headers)}Connection: close\r\n\r\n`, 'latin1');
+    upRes.on('data', this.onUpstreamData);
+    upRes.pipe(this.socket, { end: false });
+    upRes.once('end', () => {
+      if (this.upRes === upRes) this.socket.end(this.onClientEnded);
+    });
+    upRes.once('close', () => {
+      if (this.upRes === upRes && !upRes.complete) this.broken();
+    });
+  }
+
+  private readonly onUpstreamData = (): void => {
+    this.noteWrite();
+  };
+
+  /** Upstream failed after the head went out: abort the client connection, as Go does. */
+  private broken(): void {
+    if (this.finished || this.outcome !== null) return;
+    this.outcome = 'upstream-error';
+    this.detachUpstream();
+    this.socket.destroy();
+  }
+
+  private fail502(text: string): void {
+    this.outcome = 'upstream-error';
+    this.writeLocal(502, UNREACHABLE_HEADERS, `${text}\n`);
+  }
+
+  /** An HTTP/1.1 response on the raw socket, then close (the request's upgrade is refused). */
+  private writeLocal(status: number, headers: HeaderList, body: string): void {
+    this.phase = 'local';
+    const socket = this.socket;
+    if (socket.destroyed || socket.writableEnded) return;
+    const buf = Buffer.from(body);
+    let head = `${statusLine(status)}${headerLines(headers)}`;
+    if (!bodyless(status) && headerValue(headers, 'content-length') === undefined) {
+      head += `Content-Length: ${String(buf.length)}\r\n`;
+    }
+    head += 'Connection: close\r\n\r\n';
+    this.status = status;
+    this.markStarted();
+    this.noteWrite();
+    socket.write(head, 'latin1');
+    if (bodyless(status) || this.method === 'HEAD') socket.end(this.onClientEnded);
+    else socket.end(buf, this.onClientEnded);
+  }
+
+  private readonly onClientEnded = (): void => {
+    this.finish(this.outcome ?? 'complete');
+  };
+
+  private readonly onClientClose = (hadError: boolean): void => {
+    if (this.phase === 'tunnel') {
+      const up = this.upSocket;
+      if (up !== null) this.onSideClosed(up, hadError, 'client-aborted');
+      return;
+    }
+    this.finish(this.outcome ?? 'client-aborted');
+  };
+
+  /**
+   * One side of the tunnel closed. Both closed: the exchange is complete. Otherwise the other side gets what was
+   * already piped to it and is closed (destroyed at once if this side failed), as Go closes both connections once a
+   * copy ends.
+   */
+  private onSideClosed(other: Socket, hadError: boolean, blame: 'client-aborted' | 'upstream-error'): void {
+    this.closedSides++;
+    if (hadError && this.outcome === null) this.outcome = blame;
+    if (this.closedSides >= 2) {
+      this.finish(this.outcome ?? 'complete');
+      return;
+    }
+    if (hadError) other.destroy();
+    else other.destroySoon();
+  }
+
+  private detachUpstream(): void {
+    const up = this.up;
+    const upRes = this.upRes;
+    this.up = null;
+    this.upRes = null;
+    if (upRes !== null) {
+      upRes.unpipe(this.socket);
+      upRes.removeListener('data', this.onUpstreamData);
+      if (!upRes.complete) upRes.destroy();
+    }
+    if (up !== null) {
+      up.on('error', ignore);
+      if (!(upRes?.complete === true)) up.destroy();
+    }
+  }
+}
