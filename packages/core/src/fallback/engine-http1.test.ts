@@ -167,6 +167,31 @@ describe('fallback engine, HTTP/1.x', () => {
     expect(r.trailers['x-checksum']).toBe('abc');
   });
 
+  it('flushes each chunk of a streamed response as it arrives (SSE)', async () => {
+    const next = gate();
+    const { proxy } = await setup((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      void next.promise.then(() => res.end('data: two\n\n'));
+    });
+    const chunks: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: proxy.port, path: '/events', agent: false }, (res) => {
+          expect(res.headers['content-type']).toBe('text/event-stream');
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            chunks.push(d);
+            // The second event is only produced once the first reached the client.
+            if (chunks.length === 1) next.open();
+          });
+          res.on('end', resolve);
+        })
+        .on('error', reject);
+    });
+    expect(chunks).toEqual(['data: one\n\n', 'data: two\n\n']);
+  });
+
   it('relays 103 Early Hints and other 1xx responses before the final one', async () => {
     const upstream = net.createServer((s) => {
       s.once('data', () => {
@@ -342,6 +367,33 @@ describe('fallback engine, HTTP/1.x', () => {
     });
     for (let i = 0; i < 3; i++) expect((await request(proxy.port)).body).toBe('x');
     expect(upstreamPorts.size).toBe(1);
+  });
+
+  it('retries a body-less request once when a pooled upstream connection turns out closed', async () => {
+    // Each upstream connection answers its first request and drops the second without a word, as a server whose
+    // keep-alive timer fired at that very moment would.
+    let connections = 0;
+    const upstream = net.createServer((s) => {
+      connections++;
+      let served = 0;
+      s.on('data', () => {
+        if (served++ === 0) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else s.destroy();
+      });
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const proxy = await startProxy({ upstreamPort: (upstream.address() as net.AddressInfo).port });
+    cleanups.push(async () => {
+      await proxy.stop();
+      upstream.close();
+    });
+    expect((await request(proxy.port)).body).toBe('ok');
+    const second = await request(proxy.port);
+    expect(second).toMatchObject({ status: 200, body: 'ok' });
+    expect(connections).toBe(2);
+    const fs = await proxy.finished(2);
+    expect(fs.map((f) => f.outcome)).toEqual(['complete', 'complete']);
   });
 
   it('answers 408 when a request head does not arrive within headersTimeoutMs', async () => {

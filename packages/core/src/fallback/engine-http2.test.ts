@@ -82,6 +82,38 @@ describe('fallback engine, h2c prior knowledge', () => {
     expect(f!.ex.header('host')).toBe(`127.0.0.1:${String(proxy.port)}`);
   });
 
+  it('streams large bodies both ways under flow control', async () => {
+    const { client } = await setup((stream) => {
+      let n = 0;
+      stream.on('data', (d: Buffer) => (n += d.length));
+      stream.on('end', () => {
+        stream.respond({ ':status': 200 });
+        // Answer with as many bytes as were received.
+        const chunk = Buffer.alloc(64 * 1024, 'y');
+        let left = n;
+        const pump = (): void => {
+          while (left > 0) {
+            const c = chunk.subarray(0, Math.min(left, chunk.length));
+            left -= c.length;
+            if (!stream.write(c)) {
+              stream.once('drain', pump);
+              return;
+            }
+          }
+          stream.end();
+        };
+        pump();
+      });
+    });
+    const size = 4 * 1024 * 1024;
+    const req = client.request({ ':method': 'POST', ':path': '/big' });
+    req.end(Buffer.alloc(size, 'x'));
+    let got = 0;
+    req.on('data', (d: Buffer) => (got += d.length));
+    await once(req, 'end');
+    expect(got).toBe(size);
+  });
+
   it('relays trailers both ways (gRPC style)', async () => {
     const sawTrailers = gate<http2.IncomingHttpHeaders>();
     const { proxy, client } = await setup((stream) => {

@@ -15,7 +15,7 @@ import { H1Exchange } from './h1-exchange.js';
 import { H2Exchange } from './h2-exchange.js';
 import { hasBody, isH2cUpgrade, upgradeToH2c } from './h2c-upgrade.js';
 import { hasToken, upgradeType } from './headers.js';
-import { H2_SETTINGS } from './pools.js';
+import { H2_CONNECTION_WINDOW, H2_SETTINGS } from './pools.js';
 import { UpgradeExchange } from './upgrade-exchange.js';
 
 export interface FallbackOptions {
@@ -104,6 +104,7 @@ class Engine implements FallbackEngine, ExchangeOwner {
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
       this.sessions.add(session);
       session.on('error', () => undefined);
+      session.setLocalWindowSize(H2_CONNECTION_WINDOW);
       session.once('close', () => this.sessions.delete(session));
       // Let the buffered frames become streams first, so GOAWAY names them as processed.
       if (this.closing) setImmediate(() => session.close());

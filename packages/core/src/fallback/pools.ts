@@ -13,8 +13,10 @@ import type { Upstream, UpstreamAttachment } from '../http/upstream.js';
 const H1_POOL = Symbol('kdp.fallback.h1-pool');
 const H2_POOL = Symbol('kdp.fallback.h2-pool');
 
-/** HTTP/2 settings of both our server and upstream sessions: 1 MiB stream windows, like Go's defaults. */
+/** HTTP/2 settings of both our server and upstream sessions: 1 MiB stream windows, like Go's server defaults. */
 export const H2_SETTINGS: http2.Settings = { initialWindowSize: 1 << 20, enablePush: false };
+/** Connection-level receive window (the protocol's 64 KiB default would cap every stream's throughput together). */
+export const H2_CONNECTION_WINDOW = 1 << 20;
 
 class H1Pool implements UpstreamAttachment {
   readonly agent: http.Agent;
@@ -61,6 +63,7 @@ class H2Pool implements UpstreamAttachment {
     };
     s.once('close', forget);
     s.once('goaway', forget);
+    s.once('connect', () => s.setLocalWindowSize(H2_CONNECTION_WINDOW));
     // Idle upstream sessions must not keep the process alive; in-flight requests are kept alive by client sockets.
     s.unref();
     this.current = s;
