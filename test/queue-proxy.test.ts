@@ -148,6 +148,18 @@ describe('proxying', () => {
   });
 });
 
+describe('logs', () => {
+  it('logs one JSON line per request only when KDP_REQUEST_LOG is on', async () => {
+    const { qp } = await setup({ KDP_REQUEST_LOG: 'true' });
+    await request(qp.ports.serving, '/status/404');
+    const line = await qp.waitForLog((l) => l.msg === 'request');
+    expect(line).toMatchObject({ method: 'GET', target: '/status/404', status: 404, outcome: 'complete' });
+    const quiet = await setup();
+    await request(quiet.qp.ports.serving, '/');
+    expect(quiet.qp.stdout).not.toContain('"msg":"request"');
+  });
+});
+
 describe('probes', () => {
   it.each([
     ['kubelet health check', { ...KUBE, 'K-Network-Probe': 'queue' }, 200, 'queue'],

@@ -47,6 +47,12 @@ export interface QueueHandlerDeps {
   readonly prober: ReadinessCheck;
   readonly metrics: RequestMetrics | null;
   readonly timeouts: Timeouts;
+  /** Per-request debug log (`KDP_REQUEST_LOG`); null (the default) costs nothing per request. */
+  readonly requestLog?: RequestLogger | null;
+}
+
+export interface RequestLogger {
+  info(fields: Record<string, unknown>, msg: string): void;
 }
 
 // Knative removes these before proxying (`S:pkg/http/proxy.go#NewHeaderPruningReverseProxy`), and
@@ -85,6 +91,7 @@ class Pending implements BreakerWaiter {
 
 export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
   const { upstream, breaker, stats, drainer, prober, metrics, timeouts } = deps;
+  const requestLog = deps.requestLog ?? null;
 
   const forward = (p: Pending): void => {
     p.slotAt = performance.now();
@@ -106,6 +113,18 @@ export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
     }
     stats.reqOut(now, p.proxied);
   };
+
+  // Chosen once: with the log off, the request path has no branch for it.
+  const onFinishLogged =
+    requestLog === null
+      ? onFinish
+      : (ex: Exchange, outcome: Outcome, status: number): void => {
+          onFinish(ex, outcome, status);
+          requestLog.info(
+            { method: ex.method, target: ex.target, status, outcome, ms: Math.round((performance.now() - ex.startedAt) * 1000) / 1000 },
+            'request',
+          );
+        };
 
   const healthCheck = (ex: Exchange): void => {
     if (drainer.draining) {
@@ -164,7 +183,7 @@ export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
     const host = originalHost === undefined || originalHost === '' ? undefined : originalHost;
     const p = new Pending(ex, proxied, host, extra, probeValue !== undefined && probeValue !== '', forward);
     ex.state = p;
-    ex.onFinish = onFinish;
+    ex.onFinish = onFinishLogged;
     stats.reqIn(performance.now(), proxied);
     if (breaker === null) {
       p.slot = 2;

@@ -71,6 +71,7 @@ export async function startQueueProxy(config: Config, logger: Logger): Promise<Q
       idleMs: config.idleTimeoutMs,
       message: 'request timeout',
     },
+    requestLog: config.requestLog ? logger : null,
   });
   const fallback = createFallbackEngine({ handler });
   const engine = new Http1Engine({ handler, fallback });
