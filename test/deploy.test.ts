@@ -55,3 +55,13 @@ describe('deploy/ manifests', () => {
     expect(cm.data['queue-sidecar-image']).toMatch(/kdp-queue-proxy/);
   });
 });
+
+describe('queue-proxy node flags', () => {
+  it('are the same in the bin shebang, Dockerfile.queue and QUEUE_PROXY_NODE_FLAGS', async () => {
+    const { QUEUE_PROXY_NODE_FLAGS } = await import('@kdp/queue-proxy');
+    const shebang = read('packages/queue-proxy/bin/kdp-queue-proxy.js').split('\n')[0] ?? '';
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${QUEUE_PROXY_NODE_FLAGS.join(' ')}`);
+    const entry = read('Dockerfile.queue').split('\n').find((l) => l.startsWith('ENTRYPOINT ')) ?? '';
+    expect(JSON.parse(entry.slice('ENTRYPOINT '.length))).toEqual(['node', ...QUEUE_PROXY_NODE_FLAGS, 'packages/queue-proxy/dist/main.js']);
+  });
+});

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { QUEUE_PROXY_NODE_FLAGS } from '@kdp/queue-proxy';
 import { PROXY_SCENARIOS, varyEnv } from '../scenarios.js';
 import { requireBuilt, sampleAppPreflight, startSampleApp } from '../targets/sample-app.js';
 import type { Suite, Target } from '../types.js';
@@ -22,7 +23,8 @@ const queueProxy: Target = {
       role: 'proxy',
       name: 'queue-proxy',
       command: process.execPath,
-      args: [join(ctx.repoRoot, QUEUE_PROXY_MAIN)],
+      // Run as deployed (bin shebang, Dockerfile.queue): with the queue-proxy's V8 flags.
+      args: [...QUEUE_PROXY_NODE_FLAGS, join(ctx.repoRoot, QUEUE_PROXY_MAIN)],
       env: {
         CONTAINER_CONCURRENCY: '0',
         ...ctx.scenario.env,

@@ -1,4 +1,3 @@
-export {};
 export { ConfigError, DEFAULT_REQUEST_LOG_TEMPLATE, parseConfig } from './config.js';
 export type { Config, LogLevel, MetricsExportConfig, ObservabilityConfig, RequestMetricsProtocol, TlsSettings, TlsVersion, TracingProtocol } from './config.js';
 export { decodeProbes } from './health/probe-decode.js';
@@ -8,3 +7,8 @@ export { ReadinessProber } from './health/prober.js';
 export type { ProberLogger, ReadinessCallback, ReadinessProberOptions } from './health/prober.js';
 export { INVOCATION_DURATION_BUCKETS_SECONDS, createQueueMetrics } from './metrics.js';
 export type { QueueMetrics, QueueMetricsLabels } from './metrics.js';
+export { QUEUE_PROXY_NODE_FLAGS } from './node-flags.js';
+export { createQueueHandler } from './handler.js';
+export type { QueueHandlerDeps, ReadinessCheck, RequestMetrics, RequestLogger } from './handler.js';
+export { run, startQueueProxy } from './run.js';
+export type { QueueProxy } from './run.js';
