@@ -25,6 +25,11 @@ function num(name: string, raw: string | undefined, fallback: number): number {
   return n;
 }
 
+/** Quotes an argument for a POSIX shell when it needs it, so the recorded command can be pasted back. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
     pin,
     repoRoot,
     resultsDir,
-    command: ['node', 'bench/dist/run.js', ...process.argv.slice(2)].join(' '),
+    command: ['node', 'bench/dist/run.js', ...process.argv.slice(2)].map(shellQuote).join(' '),
     ...(filter === undefined ? {} : { scenarioFilter: (s) => filter.test(s.name) }),
   });
   const { jsonPath, mdPath } = writeResults(result, resultsDir);
