@@ -50,15 +50,20 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const suites = await loadSuites();
+  const { suites, broken } = await loadSuites();
   if (values.list) {
     for (const s of suites.values()) process.stdout.write(`${s.name}\t${s.description}\n`);
+    for (const [stem, why] of broken) process.stdout.write(`${stem}\t(cannot load: ${why})\n`);
     return;
   }
   if (positionals.length > 1) throw new Error(`one suite at a time, got ${positionals.join(', ')}`);
   const name = positionals[0] ?? 'direct';
   const suite = suites.get(name);
-  if (suite === undefined) throw new Error(`no suite named ${name}; known: ${[...suites.keys()].join(', ')}`);
+  if (suite === undefined) {
+    const why = broken.get(name);
+    if (why !== undefined) throw new Error(`suite ${name} cannot be loaded (is everything built? npm run build): ${why}`);
+    throw new Error(`no suite named ${name}; known: ${[...suites.keys(), ...broken.keys()].join(', ')}`);
+  }
   if (values.pin && values['no-pin']) throw new Error('--pin and --no-pin together');
   const pin: PinMode = values.pin ? 'on' : values['no-pin'] ? 'off' : 'auto';
 

@@ -7,20 +7,40 @@ function isSuite(v: unknown): v is Suite {
   return typeof s['name'] === 'string' && Array.isArray(s['targets']) && Array.isArray(s['scenarios']);
 }
 
+export interface SuiteRegistry {
+  readonly suites: ReadonlyMap<string, Suite>;
+  /**
+   * Suite files that could not be loaded (e.g. one importing a package that is not built yet), by file name
+   * without extension, which is the suite's name by convention. Only an error when that suite is asked for.
+   */
+  readonly broken: ReadonlyMap<string, string>;
+}
+
 /**
  * Every `suites/*.js` whose default export is a Suite, by name. Discovered rather than listed, so adding a suite is
  * adding one file.
  */
-export async function loadSuites(): Promise<Map<string, Suite>> {
+export async function loadSuites(): Promise<SuiteRegistry> {
   const dir = new URL('./suites/', import.meta.url);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.js')).sort();
   const suites = new Map<string, Suite>();
+  const broken = new Map<string, string>();
   for (const file of files) {
-    const mod = (await import(new URL(file, dir).href)) as { default?: unknown };
-    if (!isSuite(mod.default)) throw new Error(`bench/src/suites/${file.replace(/\.js$/, '.ts')} must default-export a Suite`);
+    const stem = file.replace(/\.js$/, '');
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(new URL(file, dir).href)) as { default?: unknown };
+    } catch (err) {
+      broken.set(stem, err instanceof Error ? err.message : String(err));
+      continue;
+    }
+    if (!isSuite(mod.default)) {
+      broken.set(stem, `bench/src/suites/${stem}.ts must default-export a Suite`);
+      continue;
+    }
     const suite = mod.default;
     if (suites.has(suite.name)) throw new Error(`two suites are named ${suite.name}`);
     suites.set(suite.name, suite);
   }
-  return suites;
+  return { suites, broken };
 }
