@@ -47,6 +47,8 @@ const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 const CONNECTION_CLOSE = 'Connection: close\r\n';
 const TE_CHUNKED = 'Transfer-Encoding: chunked\r\n';
+/** Bodies up to this size are copied behind the head and written with it in one buffer. */
+const INLINE_BODY_MAX = 4096;
 
 const STATUS_LINES = new Map<number, string>();
 function statusLine(status: number): string {
@@ -583,18 +585,36 @@ export class ClientConn implements Exchange, UpOwner {
         from = 0;
         continue;
       }
-      this.writeResponseHead(buf, end);
-      this.sPhase = S_BODY;
-      if (this.resBody.done) {
-        this.responseDone(up);
-        return;
+      this.setResponseFraming();
+      // Body bytes that came with the head: a small body leaves in the same buffer as the head (one write(),
+      // no writev); a larger one right after it, corked into one syscall.
+      const framer = this.resBody;
+      let stop = end;
+      if (!framer.done && end < buf.length && !this.rechunk) {
+        stop = framer.consume(buf, end, buf.length);
+        if (framer.error) {
+          this.upstreamFailed(up, new Error('net/http: malformed chunked response body'));
+          return;
+        }
       }
-      if (end < buf.length) this.onResponseBody(up, buf, end);
+      const inline = stop - end <= INLINE_BODY_MAX ? stop - end : 0;
+      // Everything at hand fits in one buffer: one write(), nothing to cork.
+      const single = inline === stop - end && !(this.rechunk && end < buf.length);
+      const sock = this.socket;
+      if (!single) sock.cork();
+      this.writeResponseHead(buf, end, inline);
+      this.sPhase = S_BODY;
+      if (!single) {
+        if (this.rechunk) this.onResponseBody(up, buf, end);
+        else if (!sock.write(buf.subarray(end, stop))) up.socket.pause();
+        process.nextTick(uncork, sock);
+      }
+      if (framer.done && this.up === up) this.responseDone(up);
       return;
     }
   }
 
-  private writeResponseHead(buf: Buffer, _end: number): void {
+  private setResponseFraming(): void {
     const res = this.res;
     this.status = res.status;
     const bodyless = this.headRequest || res.status === 204 || res.status === 304 || res.status === 101;
@@ -607,7 +627,12 @@ export class ClientConn implements Exchange, UpOwner {
       this.rechunk = true;
     }
     if (res.close) this.closeAfterUpstream = true;
-    let size = res.startLineEnd + 2;
+  }
+
+  /** Writes the edited response head, followed in the same buffer by `inline` body bytes from `buf[end..]`. */
+  private writeResponseHead(buf: Buffer, end: number, inline: number): void {
+    const res = this.res;
+    let size = res.startLineEnd + 2 + inline;
     const keep = this.keepScratch;
     for (let i = 0; i < res.count; i++) {
       const k = res.kinds[i];
@@ -632,12 +657,10 @@ export class ClientConn implements Exchange, UpOwner {
     if (this.rechunk) pos += out.write(TE_CHUNKED, pos, 'latin1');
     out[pos] = 13;
     out[pos + 1] = 10;
+    if (inline > 0) buf.copy(out, pos + 2, end, end + inline);
     this.responseStarted = true;
     this.lastWriteAt = performance.now();
-    // Corked so that the head and the first body bytes of the same read leave in one syscall.
-    this.socket.cork();
     this.socket.write(out);
-    process.nextTick(uncork, this.socket);
   }
 
   private closeAfterUpstream = false;
