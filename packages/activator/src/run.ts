@@ -5,7 +5,7 @@
  * endpoints can drop it), then the listener closes and in-flight requests get the grace period to finish.
  */
 import http from 'node:http';
-import { Http1Engine, createLogger } from '@kdp/core';
+import { Http1Engine, createFallbackEngine, createLogger, shutdownOnSignals } from '@kdp/core';
 import type { Logger } from '@kdp/core';
 import { Registry } from 'prom-client';
 import { createActivator } from './activator.js';
@@ -50,7 +50,8 @@ export async function startActivator(config: Config, logger: Logger, opts: Start
     for (const pod of rev.pods) activator.revisions.podStarted(key, pod.id, pod.host, pod.port);
   }
 
-  const engine = new Http1Engine({ handler: activator.handler });
+  // HTTP/1.0, Expect, websockets and h2c go to the node:http/http2 fallback on the same port, as in the queue-proxy.
+  const engine = new Http1Engine({ handler: activator.handler, fallback: createFallbackEngine({ handler: activator.handler }) });
   const metricsServer = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
@@ -122,25 +123,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     return;
   }
   logger.info({ ports: act.ports, revisions: config.revisions.length, clusterDomain: config.clusterDomain }, 'activator ready');
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      // knative/pkg signals: a second signal exits at once.
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'received signal; starting graceful drain');
-    act.shutdown().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  shutdownOnSignals({ logger, shutdown: () => act.shutdown() });
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

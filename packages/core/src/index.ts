@@ -14,3 +14,4 @@ export * from './forwarded.js';
 export * from './env.js';
 export * from './logger.js';
 export * from './fallback/engine.js';
+export * from './signals.js';

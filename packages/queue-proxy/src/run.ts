@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
 import {
   Breaker,
+  shutdownOnSignals,
   Drainer,
   Http1Engine,
   RequestStats,
@@ -142,23 +143,5 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
   logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency }, 'queue-proxy ready');
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      // `P:signals/signal.go#SetupSignalHandler`: a second signal exits at once.
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'received signal; starting graceful drain');
-    qp.shutdown().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  shutdownOnSignals({ logger, shutdown: () => qp.shutdown() });
 }
