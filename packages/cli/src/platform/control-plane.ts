@@ -1,0 +1,336 @@
+/**
+ * The local control plane: one process, pods as child processes. This is the composition root of the data path
+ * (ARCHITECTURE.md "Processes in the local platform"):
+ *
+ *   router (Http1Engine + fallback) ──Host/tag──▶ activator.handle(ex, "ns/rev") ──one hop──▶ pod's queue-proxy ─▶ app
+ *   activator ──1 s reports + immediate poke──▶ autoscaler ◀──1 s scrape of each ready pod's Stat port
+ *   autoscaler.onDesiredScale ──▶ supervisor.scale ──podStarted/podStopping/podStopped──▶ activator (probing, LB)
+ *
+ * Every request goes through the in-process activator; router.ts explains why there is no separate warm path and
+ * how that keeps the autoscaler's view of concurrency counted exactly once.
+ */
+import { EventEmitter } from 'node:events';
+import { createActivator, createHttpProber } from '@kdp/activator';
+import type { Activator } from '@kdp/activator';
+import { Autoscaler, HttpStatsScraper, resolveAutoscalerConfig, resolveRevisionSettings } from '@kdp/autoscaler';
+import { Http1Engine, createFallbackEngine } from '@kdp/core';
+import { RouteTable, RouteTableRef } from '@kdp/router';
+import type { RouteInput } from '@kdp/router';
+import { Supervisor, revisionKey } from '@kdp/runtime';
+import type { PodStartedEvent, Revision } from '@kdp/runtime';
+import type {
+  ControlPlane,
+  ControlPlaneEvents,
+  ControlPlaneOptions,
+  PodRuntimeStatus,
+  RevisionRuntimeStatus,
+} from './control-plane-api.js';
+import { resolveOptions } from './options.js';
+import { PodTable } from './pod-table.js';
+import type { PlatformPod } from './pod-table.js';
+import {
+  activatorSpecOf,
+  autoscalerInputOf,
+  isReachable,
+  nextRoutingState,
+  routedRevisions,
+} from './revision-inputs.js';
+import type { RoutingState } from './revision-inputs.js';
+import { createRouterHandler } from './router.js';
+
+interface RevisionState {
+  readonly rev: Revision;
+  /** The snapshot as JSON: `addRevision` is idempotent for an identical one. */
+  readonly json: string;
+  routing: RoutingState;
+  everReady: boolean;
+  removal: Promise<void> | null;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const o = resolveOptions(options);
+  const { logger, clock } = o;
+  // Throws (every problem listed) before anything starts.
+  const autoscalerConfig = resolveAutoscalerConfig(options.autoscaler);
+  const events = new EventEmitter<ControlPlaneEvents>();
+  const revisions = new Map<string, RevisionState>();
+  let routed = new Set<string>();
+  let stopping: Promise<void> | null = null;
+
+  // A listener of ours must not break the component that reported the event (runtime, activator, request path).
+  const emit = <K extends keyof ControlPlaneEvents>(name: K, ...args: ControlPlaneEvents[K]): void => {
+    try {
+      (events.emit as (n: K, ...a: ControlPlaneEvents[K]) => boolean)(name, ...args);
+    } catch (err) {
+      logger.error({ err, event: name }, 'control plane event listener threw');
+    }
+  };
+
+  const supervisor = new Supervisor({
+    queueProxyCommand: o.queueProxyCommand,
+    env: o.env,
+    logger,
+    clock,
+    queueProxyEnv: { drainQuietPeriodSeconds: o.drainQuietPeriodSeconds },
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.logSink === undefined ? {} : { logSink: options.logSink }),
+  });
+
+  const onPodReady = (pod: PlatformPod): void => {
+    const st = revisions.get(pod.revKey);
+    if (st === undefined || st.everReady) return;
+    st.everReady = true;
+    logger.info({ revision: pod.revKey, pod: pod.podId }, 'revision ready');
+    emit('revisionReady', pod.revKey);
+  };
+  const pods = new PodTable({
+    isReadyInActivator: (revKey, podId) =>
+      activator.revisions.pods(revKey).some((p) => p.podId === podId && p.phase === 'ready'),
+    onReady: onPodReady,
+  });
+
+  const prober = createHttpProber();
+  const activator: Activator = createActivator({
+    logger,
+    clock,
+    sink: {
+      report: (revKey, stat) =>
+        autoscaler.reportFromActivator({ revisionKey: revKey, concurrency: stat.concurrency, requestCount: stat.requestCount }),
+      poke: (revKey) => autoscaler.poke(revKey),
+    },
+    probe: pods.wrapProbe(prober.probe),
+    ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+  });
+
+  const scraper = new HttpStatsScraper({
+    listPods: (revKey) => pods.scrapeTargets(revKey),
+    clock,
+    timeoutMs: autoscalerConfig.scrapeTimeoutMs,
+  });
+  const autoscaler = new Autoscaler({
+    clock,
+    scraper,
+    config: autoscalerConfig,
+    logger,
+    readyPods: (revKey) => activator.revisions.get(revKey)?.throttler.readyPods ?? 0,
+    onDesiredScale: (revKey, desired, info) => {
+      // Called synchronously from a poke on the request path: it must not throw there.
+      try {
+        supervisor.scale(revKey, desired);
+      } catch (err) {
+        logger.warn({ revision: revKey, desired, err }, 'could not scale revision');
+        return;
+      }
+      logger.info({ revision: revKey, desired, activatorInPath: info.activatorInPath }, 'desired scale');
+      emit('scaled', revKey, desired);
+    },
+  });
+
+  supervisor.on('podStarted', (e) => onPodStarted(e));
+  supervisor.on('podStopping', (e) => {
+    // Out of load balancing before the queue-proxy is signalled (the runtime emits this first).
+    pods.remove(e.revisionKey, e.podId);
+    activator.revisions.podStopping(e.revisionKey, e.podId);
+  });
+  supervisor.on('podStopped', (e) => {
+    pods.remove(e.revisionKey, e.podId);
+    activator.revisions.podStopped(e.revisionKey, e.podId);
+  });
+  supervisor.on('revisionFailed', (e) => {
+    logger.warn(
+      { revision: e.revisionKey, reason: e.reason, detail: e.message, retryInMs: e.retryInMs },
+      'revision failed to start',
+    );
+    emit('revisionFailed', e.revisionKey, e.reason, e.message);
+  });
+
+  function onPodStarted(e: PodStartedEvent): void {
+    const colon = e.address.lastIndexOf(':');
+    const host = e.address.slice(0, colon);
+    const queuePort = Number(e.address.slice(colon + 1));
+    const ports = supervisor.status(e.revisionKey).pods.find((p) => p.name === e.podId)?.ports;
+    if (ports === undefined) {
+      // Not expected (the runtime lists a pod before announcing it); without ports it is neither scraped nor
+      // reported ready, but the activator still probes it and sends it requests.
+      logger.warn({ revision: e.revisionKey, pod: e.podId }, 'started pod not in the runtime status');
+    } else {
+      pods.add({
+        revKey: e.revisionKey,
+        podId: e.podId,
+        host,
+        queuePort,
+        metricsPort: ports.metrics,
+        startedAtMs: clock.now(),
+        ready: false,
+      });
+    }
+    // Probe at once (and every probeIntervalMs) rather than wait for anything else to notice the pod.
+    activator.revisions.podStarted(e.revisionKey, e.podId, host, queuePort);
+  }
+
+  const routes = new RouteTableRef(
+    RouteTable.build({ routes: [], domain: o.domain, tagHeaderRouting: o.tagHeaderRouting }),
+  );
+  const handler = createRouterHandler(routes, activator.handle);
+  const fallback = createFallbackEngine({
+    handler,
+    onHandlerError: (err) => logger.error({ err }, 'router handler threw'),
+  });
+  const engine = new Http1Engine({ handler, fallback });
+  let port: number;
+  try {
+    port = await engine.listen(o.routerPort, o.routerHost);
+  } catch (err) {
+    await engine.close(0);
+    activator.close();
+    prober.close();
+    scraper.close();
+    await supervisor.close({ graceMs: 0 });
+    throw err;
+  }
+  activator.start();
+  autoscaler.start();
+  const hostForUrl = o.routerHost.includes(':') ? `[${o.routerHost}]` : o.routerHost;
+  const routerUrl = `http://${hostForUrl}:${String(port)}`;
+  logger.info({ routerUrl, domain: o.domain }, 'control plane started');
+
+  const assertRunning = (): void => {
+    if (stopping !== null) throw new Error('the control plane is stopped');
+  };
+
+  const addRevision = (rev: Revision): void => {
+    assertRunning();
+    const key = revisionKey(rev);
+    const json = JSON.stringify(rev);
+    const existing = revisions.get(key);
+    if (existing !== undefined) {
+      if (existing.removal !== null) throw new Error(`revision ${key} is being removed`);
+      if (existing.json === json) return;
+      throw new Error(`revision ${key} already exists with a different spec; revisions are immutable`);
+    }
+    const routing: RoutingState = routed.has(key) ? 'active' : 'pending';
+    const asInput = autoscalerInputOf(rev, isReachable(routing));
+    // Validate everything before changing anything: the autoscaler's annotations (throws AutoscalingValidationError
+    // with Knative's messages), then the activator's spec (RangeError).
+    resolveRevisionSettings(asInput, autoscaler.config);
+    activator.revisions.upsert(activatorSpecOf(rev));
+    try {
+      supervisor.addRevision(rev);
+    } catch (err) {
+      activator.revisions.remove(key);
+      throw err;
+    }
+    revisions.set(key, { rev, json, routing, everReady: false, removal: null });
+    // Emits the initial scale (Knative: 1 unless annotated) through onDesiredScale, which starts the pods.
+    autoscaler.upsertRevision(key, asInput);
+  };
+
+  const removeRevision = (key: string): Promise<void> => {
+    const st = revisions.get(key);
+    if (st === undefined) return Promise.resolve();
+    st.removal ??= (async () => {
+      autoscaler.removeRevision(key);
+      // Buffered requests get 404 now; requests on pods finish while the pods drain.
+      activator.revisions.remove(key);
+      try {
+        await supervisor.removeRevision(key);
+      } finally {
+        revisions.delete(key);
+      }
+    })();
+    return st.removal;
+  };
+
+  const revisionStatus = (key: string): RevisionRuntimeStatus | undefined => {
+    const st = revisions.get(key);
+    if (st === undefined || !supervisor.has(key)) return undefined;
+    const rs = supervisor.status(key);
+    const podList: PodRuntimeStatus[] = [];
+    let actual = rs.creating;
+    for (const p of rs.pods) {
+      switch (p.phase) {
+        case 'starting':
+        case 'running':
+          actual++;
+          break;
+        case 'draining':
+          break;
+        case 'stopped':
+        case 'failed':
+          continue;
+      }
+      podList.push({
+        name: p.name,
+        phase: p.phase,
+        ready: pods.get(key, p.name)?.ready ?? false,
+        address: p.address,
+        pids: p.pids,
+      });
+    }
+    const failure = rs.lastFailure;
+    const as = autoscaler.status(key);
+    return {
+      key,
+      everReady: st.everReady,
+      readyPods: activator.revisions.get(key)?.throttler.readyPods ?? 0,
+      actualPods: actual,
+      desiredPods: as?.desiredScale ?? 0,
+      failure: failure === undefined ? null : { reason: failure.reason, message: failure.message },
+      pods: podList,
+      routingState: st.routing,
+      autoscaling:
+        as === undefined
+          ? null
+          : {
+              metric: as.settings.metric,
+              stable: as.observedStable,
+              panic: as.observedPanic,
+              target: as.settings.targetValue,
+              panicking: as.panicking,
+            },
+    };
+  };
+
+  const setRoutes = (input: readonly RouteInput[]): void => {
+    assertRunning();
+    // Throws RouteTableError (every problem) and keeps the current table.
+    routes.update({ routes: input, domain: o.domain, tagHeaderRouting: o.tagHeaderRouting });
+    routed = routedRevisions(input);
+    for (const [key, st] of revisions) {
+      if (st.removal !== null) continue;
+      const next = nextRoutingState(st.routing, routed.has(key));
+      const changed = isReachable(next) !== isReachable(st.routing);
+      st.routing = next;
+      if (changed) autoscaler.upsertRevision(key, autoscalerInputOf(st.rev, isReachable(next)));
+    }
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ graceMs: o.shutdownGraceMs }, 'control plane stopping');
+      // New connections refused, in-flight requests (buffered ones included: pods may still start for them) finish.
+      await engine.close(o.shutdownGraceMs);
+      autoscaler.stop();
+      scraper.close();
+      activator.close();
+      prober.close();
+      // Every pod drained and gone; the orphan guard ends with it.
+      await supervisor.close({ graceMs: o.shutdownGraceMs });
+      revisions.clear();
+      logger.info('control plane stopped');
+    })();
+    return stopping;
+  };
+
+  return {
+    routerUrl,
+    domain: o.domain,
+    events,
+    addRevision,
+    removeRevision,
+    revisionStatus,
+    setRoutes,
+    metricsText: () => activator.metrics?.registry.metrics() ?? Promise.resolve(''),
+    stop,
+  };
+}
