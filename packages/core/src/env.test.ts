@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvReader, parseGoBool, parseGoInt } from './env.js';
+import { EnvReader, parseGoBool, parseGoInt, parseGoInt64 } from './env.js';
 import { ConfigError } from './errors.js';
 
 describe('parseGoInt (Go strconv.ParseInt(s, 0, 64))', () => {
@@ -51,6 +51,28 @@ describe('parseGoInt (Go strconv.ParseInt(s, 0, 64))', () => {
     ['0x7fffffffffffffff', /out of range/],
   ])('%j is refused (%s)', (s, reason) => {
     expect(parseGoInt(s)).toMatch(reason);
+  });
+});
+
+describe('parseGoInt64 (exact int64, Go errors)', () => {
+  it('holds the int64 limits exactly and refuses one past them with range', () => {
+    expect(parseGoInt64('9223372036854775807')).toEqual({ ok: true, value: 2n ** 63n - 1n });
+    expect(parseGoInt64('-0x8000000000000000')).toEqual({ ok: true, value: -(2n ** 63n) });
+    expect(parseGoInt64('0x8000000000000000')).toEqual({ ok: false, error: 'range' });
+    expect(parseGoInt64('-9223372036854775809')).toEqual({ ok: false, error: 'range' });
+  });
+
+  it('reports an overflow before a later syntax error, as Go does', () => {
+    expect(parseGoInt64('99999999999999999999x')).toEqual({ ok: false, error: 'range' });
+    expect(parseGoInt64('9007199254740993x')).toEqual({ ok: false, error: 'syntax' });
+    expect(parseGoInt64('0x_')).toEqual({ ok: false, error: 'syntax' });
+  });
+
+  it('agrees with parseGoInt wherever a number holds the value', () => {
+    for (const s of ['0', '-0', '010', '0B11', '0x_1f', '1_000', '-9007199254740991']) {
+      const exact = parseGoInt64(s);
+      expect(exact.ok && Number(exact.value)).toBe(parseGoInt(s));
+    }
   });
 });
 
@@ -189,6 +211,56 @@ describe('EnvReader', () => {
     const r = new EnvReader({ A: '1' });
     r.int('A', { required: true });
     expect(() => r.throwIfProblems()).not.toThrow();
+  });
+});
+
+describe('EnvReader extensions for a service', () => {
+  it('words its own problems as told, keeping the default for what is not given', () => {
+    const env = { E: '', S: '08', R: '0x8000000000000000', U: '0x7fffffffffffffff', B: 'on', F: '' };
+    const r = new EnvReader(env, {
+      wording: {
+        emptyInt: 'empty int',
+        badInt: (raw, error) => `bad ${error} ${raw}`,
+        unsafeInt: (raw, value) => `unsafe ${raw} ${String(value)}`,
+        badBool: (raw) => `bad bool ${raw}`,
+      },
+    });
+    expect([r.int('E', { default: 3 }), r.int('S'), r.int('R'), r.int('U'), r.bool('B', true), r.bool('F', true)]).toEqual([
+      3, 0, 0, 0, true, true,
+    ]);
+    expect(r.problems).toEqual([
+      'E: empty int',
+      'S: bad syntax 08',
+      'R: bad range 0x8000000000000000',
+      'U: unsafe 0x7fffffffffffffff 9223372036854775807',
+      'B: bad bool on',
+      'F: set but empty; want a boolean',
+    ]);
+  });
+
+  it('int: check runs after the bounds; its reason is the problem and the default is returned', () => {
+    const even = (n: number): string | undefined => (n % 2 === 0 ? undefined : `${String(n)} is odd`);
+    const r = new EnvReader({ A: '4', B: '3', C: '-1' });
+    expect(r.int('A', { check: even })).toBe(4);
+    expect(r.int('B', { default: 8, check: even })).toBe(8);
+    expect(r.int('C', { min: 0, check: even })).toBe(0);
+    expect(r.problems).toEqual(['B: 3 is odd', 'C: must be >= 0, got -1']);
+  });
+
+  it('lookup gives the raw value, undefined when absent, and records nothing', () => {
+    const r = new EnvReader({ A: '', B: ' x ' });
+    expect([r.lookup('A'), r.lookup('B'), r.lookup('C')]).toEqual(['', ' x ', undefined]);
+    expect(r.problems).toEqual([]);
+  });
+
+  it('throwIfProblems(subject) names the subject and counts the problems', () => {
+    const r = new EnvReader({});
+    r.string('A', { required: true });
+    r.string('B', { required: true });
+    expect(() => r.throwIfProblems('queue-proxy')).toThrow(
+      'invalid queue-proxy configuration (2 problem(s)):\n  A: required but not set\n  B: required but not set',
+    );
+    expect(() => r.throwIfProblems()).toThrow(/^invalid configuration:\n {2}A: /u);
   });
 });
 

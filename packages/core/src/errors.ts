@@ -179,15 +179,22 @@ export class KdpError extends Error {
   }
 }
 
-/** Configuration problems found at startup, all of them: one `NAME: reason` line each. */
+/**
+ * Configuration problems found at startup, all of them: one `NAME: reason` line each. `subject` names what was
+ * configured (`'queue-proxy'`); the message then reads `invalid queue-proxy configuration (2 problem(s)):`.
+ */
 export class ConfigError extends Error {
   readonly code = 'KDP_ERR_CONFIG' satisfies KdpErrorCode;
   readonly status: number = KDP_ERRORS.KDP_ERR_CONFIG.status;
   readonly lines: readonly string[];
 
-  constructor(lines: readonly string[]) {
+  constructor(lines: readonly string[], subject?: string) {
     const copy = Object.freeze(lines.slice());
-    super(`${KDP_ERRORS.KDP_ERR_CONFIG.message}:\n  ${copy.join('\n  ')}`);
+    const head =
+      subject === undefined
+        ? KDP_ERRORS.KDP_ERR_CONFIG.message
+        : `invalid ${subject} configuration (${String(copy.length)} problem(s))`;
+    super(`${head}:\n  ${copy.join('\n  ')}`);
     this.name = 'ConfigError';
     this.lines = copy;
   }

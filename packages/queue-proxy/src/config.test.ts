@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, DEFAULT_REQUEST_LOG_TEMPLATE, parseConfig, parseGoBool, parseGoInt, type Config } from './config.js';
+import { ConfigError, parseGoBool, parseGoInt64 } from '@kdp/core';
+
+import { parseConfig, type Config } from './config.js';
+import { DEFAULT_REQUEST_LOG_TEMPLATE } from './config-observability.js';
 
 // What the Knative controller injects for a plain HTTP/1 revision (S:pkg/reconciler/revision/resources/queue.go).
 const BASE: Readonly<Record<string, string>> = {
@@ -33,7 +36,7 @@ function problems(e: NodeJS.ProcessEnv): readonly string[] {
   try {
     parseConfig(e);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof ConfigError) return error.lines;
     throw error;
   }
   throw new Error('expected a ConfigError');
@@ -167,7 +170,7 @@ describe('parseConfig: required variables must be present', () => {
     const error = caught as ConfigError;
     expect(error.code).toBe('KDP_ERR_CONFIG');
     expect(error.name).toBe('ConfigError');
-    expect(Object.isFrozen(error.problems)).toBe(true);
+    expect(Object.isFrozen(error.lines)).toBe(true);
     expect(error.message).toContain('12 problem(s)');
     expect(error.message).toContain('\n  SERVING_POD_IP: required but not set');
   });
@@ -224,8 +227,8 @@ describe('Go strconv.ParseInt(v, 0, 64), through CONTAINER_CONCURRENCY', () => {
     ['0x1_0', { ok: true, value: 16n }],
     ['0x1__0', { ok: false, error: 'syntax' }],
     ['١', { ok: false, error: 'syntax' }],
-  ])('parseGoInt(%j)', (raw, expected) => {
-    expect(parseGoInt(raw)).toEqual(expected);
+  ])('parseGoInt64(%j)', (raw, expected) => {
+    expect(parseGoInt64(raw)).toEqual(expected);
   });
 });
 

@@ -1,5 +1,10 @@
-export { ConfigError, DEFAULT_REQUEST_LOG_TEMPLATE, parseConfig } from './config.js';
-export type { Config, LogLevel, MetricsExportConfig, ObservabilityConfig, RequestMetricsProtocol, TlsSettings, TlsVersion, TracingProtocol } from './config.js';
+export { ConfigError } from '@kdp/core';
+export { parseConfig } from './config.js';
+export type { Config } from './config.js';
+export type { LogLevel } from './config-logging.js';
+export { DEFAULT_REQUEST_LOG_TEMPLATE } from './config-observability.js';
+export type { MetricsExportConfig, ObservabilityConfig, RequestMetricsProtocol, TracingProtocol } from './config-observability.js';
+export type { TlsSettings, TlsVersion } from './config-tls.js';
 export { decodeProbes } from './health/probe-decode.js';
 export type { DecodeProbesResult, HttpProbeAction, ProbeAction, ProbeDecodeDefaults, ProbeHttpHeader, ProbeSpec, TcpProbeAction } from './health/probe-decode.js';
 export { PROBE_USER_AGENT } from './health/probe-attempt.js';

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
 import {
   Breaker,
+  ConfigError,
   shutdownOnSignals,
   Drainer,
   Http1Engine,
@@ -15,7 +16,7 @@ import {
   createLogger,
 } from '@kdp/core';
 import type { Logger } from '@kdp/core';
-import { ConfigError, parseConfig } from './config.js';
+import { parseConfig } from './config.js';
 import type { Config } from './config.js';
 import { createQueueHandler } from './handler.js';
 import { ReadinessProber } from './health/prober.js';
@@ -121,7 +122,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     config = parseConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      for (const line of err.problems) process.stderr.write(`${line}\n`);
+      for (const line of err.lines) process.stderr.write(`${line}\n`);
       process.exitCode = 1;
       return;
     }

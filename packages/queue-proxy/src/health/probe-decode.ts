@@ -22,7 +22,7 @@ import {
   readString,
   type JsonObject,
   type ProblemSink,
-} from './go-json.js';
+} from '../go-json.js';
 
 /**
  * A TCP connect-and-close probe. `source` says what it was decoded from: gRPC probes are executed as TCP probes of

@@ -2,7 +2,7 @@
 // environment: the corev1.Probe(s) in SERVING_READINESS_PROBE and OBSERVABILITY_CONFIG. The rules that matter:
 // object keys match field names exactly first, then case-insensitively; unknown keys are ignored; `null` leaves the
 // field at its default; a value of the wrong JSON type is an error; integers must be integral and in range.
-// It lives beside the probe decoder, its main user; config.ts imports it for OBSERVABILITY_CONFIG.
+// Shared by health/probe-decode.ts and config-observability.ts.
 
 /** A JSON object as produced by `JSON.parse`. */
 export type JsonObject = { readonly [key: string]: unknown };
