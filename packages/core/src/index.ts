@@ -15,3 +15,5 @@ export * from './env.js';
 export * from './logger.js';
 export * from './fallback/engine.js';
 export * from './signals.js';
+export * from './fallback/lazy.js';
+export * from './deferred-logger.js';

@@ -7,7 +7,7 @@
 // Where Knative starts and then misbehaves (a port that is not a port, a zero revision timeout, a probe that can
 // never pass), kdp fails at start instead. Where Knative silently tolerates something cosmetic (an unknown log
 // level), kdp tolerates it too and lists it in `warnings` for the caller to log.
-import { EnvReader } from '@kdp/core';
+import { EnvReader } from '@kdp/core/env';
 
 import { QUEUE_PROXY_WORDING, readIpAddress, readPort, timerSeconds } from './config-env.js';
 import { parseLogLevel, type LogLevel } from './config-logging.js';

@@ -6,11 +6,9 @@
  * Everything here is set up once; per request it allocates one small `Pending` record and nothing else.
  */
 import { performance } from 'node:perf_hooks';
-import {
-  errorHeaders,
-  forwardedFromXff,
-  isHealthCheck,
-} from '@kdp/core';
+import { errorHeaders } from '@kdp/core/errors';
+import { forwardedFromXff } from '@kdp/core/forwarded';
+import { isHealthCheck } from '@kdp/core/probe-headers';
 import type {
   Breaker,
   BreakerWaiter,

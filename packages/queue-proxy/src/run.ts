@@ -4,18 +4,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import type http from 'node:http';
-import {
-  Breaker,
-  ConfigError,
-  shutdownOnSignals,
-  Drainer,
-  Http1Engine,
-  RequestStats,
-  Upstream,
-  createFallbackEngine,
-  createLogger,
-} from '@kdp/core';
-import type { Logger } from '@kdp/core';
+// Subpath imports, not the '@kdp/core' barrel: the barrel would also load what this process never needs at start
+// (protobufjs, node:http2), and startup time is cold-start time (bench/results/cold-start.md).
+import { Breaker } from '@kdp/core/breaker';
+import { Drainer } from '@kdp/core/drainer';
+import { ConfigError } from '@kdp/core/errors';
+import { Upstream } from '@kdp/core/http/upstream';
+import { Http1Engine } from '@kdp/core/http1/engine';
+import { lazyFallbackEngine } from '@kdp/core/fallback/lazy';
+import { DeferredLogger } from '@kdp/core/deferred-logger';
+import type { LogSink } from '@kdp/core/deferred-logger';
+import { RequestStats } from '@kdp/core/request-stats';
+import { shutdownOnSignals } from '@kdp/core/signals';
 import { parseConfig } from './config.js';
 import type { Config } from './config.js';
 import { createQueueHandler } from './handler.js';
@@ -33,7 +33,7 @@ export interface QueueProxy {
   shutdown(): Promise<void>;
 }
 
-export async function startQueueProxy(config: Config, logger: Logger): Promise<QueueProxy> {
+export async function startQueueProxy(config: Config, logger: LogSink): Promise<QueueProxy> {
   const started = performance.now();
   const cc = config.containerConcurrency;
   const upstream = new Upstream({
@@ -75,7 +75,7 @@ export async function startQueueProxy(config: Config, logger: Logger): Promise<Q
     },
     requestLog: config.requestLog ? logger : null,
   });
-  const fallback = createFallbackEngine({ handler });
+  const fallback = lazyFallbackEngine({ handler });
   const engine = new Http1Engine({ handler, fallback });
 
   let terminating = false;
@@ -103,12 +103,12 @@ export async function startQueueProxy(config: Config, logger: Logger): Promise<Q
         terminating = true;
         logger.info({ quietPeriodMs: config.drainQuietPeriodMs }, 'draining');
         await drainer.drain();
-        logger.info('drained; closing listeners and waiting for in-flight requests');
+        logger.info({}, 'drained; closing listeners and waiting for in-flight requests');
         await engine.close(config.revisionTimeoutMs + HIJACK_DRAIN_MS);
         reporter.stop();
         await Promise.all(side.map(closeServer));
         upstream.close();
-        logger.info('stopped');
+        logger.info({}, 'stopped');
       })();
       return shutdown;
     },
@@ -128,11 +128,21 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({
-    name: 'queue-proxy',
-    level: config.logLevel,
-    bindings: { revision: config.servingRevision, namespace: config.servingNamespace, pod: config.servingPod },
-  });
+  // pino loads after the listeners are up (see DeferredLogger): startup is cold-start latency.
+  const logger = new DeferredLogger();
+  const attachLogger = (): void => {
+    import('@kdp/core/logger').then(
+      (m) =>
+        logger.attach(
+          m.createLogger({
+            name: 'queue-proxy',
+            level: config.logLevel,
+            bindings: { revision: config.servingRevision, namespace: config.servingNamespace, pod: config.servingPod },
+          }),
+        ),
+      (err: unknown) => process.stderr.write(`cannot load the logger: ${String(err)}\n`),
+    );
+  };
   let qp: QueueProxy;
   try {
     qp = await startQueueProxy(config, logger);
@@ -143,6 +153,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.exit(1);
   }
   logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency }, 'queue-proxy ready');
+  setImmediate(attachLogger);
 
   shutdownOnSignals({ logger, shutdown: () => qp.shutdown() });
 }

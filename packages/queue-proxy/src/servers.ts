@@ -21,7 +21,11 @@ function harden(server: http.Server, headersTimeoutMs: number): http.Server {
   return server;
 }
 
-export function createStatsServer(current: () => Uint8Array): http.Server {
+export function createStatsServer(current: () => Uint8Array | Promise<Uint8Array>): http.Server {
+  const send = (res: http.ServerResponse, body: Uint8Array): void => {
+    res.writeHead(200, { 'Content-Type': 'application/protobuf', 'Content-Length': body.length });
+    res.end(body);
+  };
   return harden(
     http.createServer((req, res) => {
       if (pathOf(req.url) !== '/metrics') {
@@ -29,8 +33,16 @@ export function createStatsServer(current: () => Uint8Array): http.Server {
         return;
       }
       const body = current();
-      res.writeHead(200, { 'Content-Type': 'application/protobuf', 'Content-Length': body.length });
-      res.end(body);
+      if (body instanceof Uint8Array) send(res, body);
+      else {
+        body.then(
+          (b) => send(res, b),
+          () => {
+            res.writeHead(500);
+            res.end();
+          },
+        );
+      }
     }),
     60_000,
   );

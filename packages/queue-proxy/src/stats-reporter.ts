@@ -2,12 +2,19 @@
  * Closes a 1 s stats window every period and keeps the encoded `Stat` ready for the autoscaler's scrape
  * (`S:pkg/queue/protobuf_stats_reporter.go`): counts are divided by the period in seconds, `process_uptime` is
  * seconds since the reporter started, `timestamp` is never set.
+ *
+ * The protobuf codec (protobufjs, ~20 ms to load) is imported in the background once the proxy listens, so it is
+ * not on the cold-start path; a scrape that arrives before it loaded waits for it.
  */
-import { encodeStat } from '@kdp/core';
-import type { RequestStats } from '@kdp/core';
+import type { RequestStats } from '@kdp/core/request-stats';
+import type { Stat } from '@kdp/core/stat-proto';
+
+type Encode = (stat: Partial<Stat>) => Uint8Array;
 
 export class StatsReporter {
-  private encoded: Uint8Array;
+  private encoded: Uint8Array | null = null;
+  private encode: Encode | null = null;
+  private loading: Promise<Encode> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -16,18 +23,32 @@ export class StatsReporter {
     private readonly now: () => number,
     private readonly startedAt: number,
     private readonly periodMs = 1000,
-  ) {
-    // A scrape before the first report returns just the pod name.
-    this.encoded = encodeStat({ podName });
+  ) {}
+
+  private load(): Promise<Encode> {
+    this.loading ??= import('@kdp/core/stat-proto').then((m) => {
+      this.encode = m.encodeStat;
+      // A scrape before the first report returns just the pod name.
+      this.encoded ??= m.encodeStat({ podName: this.podName });
+      return m.encodeStat;
+    });
+    return this.loading;
   }
 
-  current = (): Uint8Array => this.encoded;
+  /** The current encoded Stat; waits for the codec on the first scrapes of the process. */
+  current = (): Uint8Array | Promise<Uint8Array> => {
+    const e = this.encoded;
+    if (e !== null) return e;
+    return this.load().then(() => this.encoded ?? new Uint8Array(0));
+  };
 
   report(): void {
+    const encode = this.encode;
     const now = this.now();
     const r = this.stats.report(now);
+    if (encode === null) return; // the window still closes; nothing is scraped before the codec loads
     const periodS = this.periodMs / 1000;
-    this.encoded = encodeStat({
+    this.encoded = encode({
       podName: this.podName,
       averageConcurrentRequests: r.averageConcurrency,
       averageProxiedConcurrentRequests: r.averageProxiedConcurrency,
@@ -38,6 +59,7 @@ export class StatsReporter {
   }
 
   start(): void {
+    setImmediate(() => void this.load());
     this.timer = setInterval(() => this.report(), this.periodMs);
     this.timer.unref();
   }

@@ -2,7 +2,7 @@
 // S:pkg/queue/health/probe.go#TCPProbe and #HTTPProbe. Probes are not the hot path (one run per health check, at
 // most every 50 ms per probe while polling), so each attempt simply owns a setTimeout and a fresh connection.
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 
 import type { HttpProbeAction, ProbeAction, TcpProbeAction } from './probe-decode.js';
@@ -85,8 +85,12 @@ function isReadyStatus(status: number): boolean {
   return status >= 200 && status < 400;
 }
 
+// node:https (and with it tls/crypto, ~8 ms) is loaded only for an https probe: startup is cold-start latency.
+const requireBuiltin = createRequire(import.meta.url);
+
 function httpAttempt(action: HttpProbeAction): ProbeAttempt {
-  const send = action.scheme === 'https' ? httpsRequest : httpRequest;
+  const send =
+    action.scheme === 'https' ? (requireBuiltin('node:https') as typeof import('node:https')).request : httpRequest;
   const options = {
     host: action.host,
     port: action.port,
