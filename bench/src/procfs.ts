@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Readers of /proc (Linux only). CPU times are in clock ticks (`getconf CLK_TCK`, 100 on Linux): 10 ms resolution,
@@ -95,4 +95,90 @@ export class RssSampler {
     this.#sample();
     return { startKb: this.#startKb, peakKb: this.#peakKb, endKb: this.#lastKb, samples: this.#samples };
   }
+}
+
+/** pid → parent pid of every process visible in /proc. */
+function parentMap(): Map<number, number> {
+  const out = new Map<number, number>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Field 4 (ppid) is the second field after the command name's closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number.isInteger(ppid)) out.set(Number(name), ppid);
+  }
+  return out;
+}
+
+/** `root` and every live descendant of it (children, grandchildren: a control plane's pods). */
+export function processTree(root: number): number[] {
+  const parents = parentMap();
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) {
+    const list = children.get(ppid);
+    if (list === undefined) children.set(ppid, [pid]);
+    else list.push(pid);
+  }
+  const out: number[] = [];
+  const todo = [root];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/**
+ * CPU of a process tree in clock ticks: utime + stime of every live member, plus cutime + cstime (the CPU of its
+ * children that exited and were waited for, so a pod that stopped during a window is still counted, by its parent).
+ */
+export function treeCpuTicks(root: number): number {
+  let sum = 0;
+  for (const pid of processTree(root)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime stime cutime cstime: fields 14-17 of proc(5), at 11-14 once fields 1-2 are cut.
+    for (let i = 11; i <= 14; i++) {
+      const v = Number(rest[i]);
+      if (Number.isFinite(v)) sum += v;
+    }
+  }
+  return sum;
+}
+
+/**
+ * Machine-wide TCP listen queue counters (`TcpExt` of /proc/net/netstat): connections dropped because a listener's
+ * accept queue was full. A SYN dropped that way is retried by the client 1 s later (then 3 s...), so a non-zero delta
+ * over a burst explains seconds of latency. Undefined where the file is missing.
+ */
+export function readListenDrops(): { overflows: number; drops: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/netstat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]?.split(' ') ?? [];
+  const values = lines[1]?.split(' ') ?? [];
+  const get = (n: string): number => Number(values[names.indexOf(n)]);
+  const overflows = get('ListenOverflows');
+  const drops = get('ListenDrops');
+  return Number.isFinite(overflows) && Number.isFinite(drops) ? { overflows, drops } : undefined;
 }

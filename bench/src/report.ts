@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describePlacement } from './placement.js';
 import { fileStamp, fmtInt, fmtUs } from './runner.js';
-import type { SuiteResult, Summary } from './types.js';
+import type { CustomSuiteResult, ReportSection } from './custom.js';
+import type { Goal, SuiteResult, Summary } from './types.js';
 
 /**
  * Writes `<suite>-<timestamp>.json` (everything, histograms included; kept as history) and rewrites `<suite>.md`
@@ -16,6 +17,19 @@ export function writeResults(result: SuiteResult, resultsDir: string): { jsonPat
   const mdPath = join(resultsDir, `${result.suite}.md`);
   writeFileSync(mdPath, renderMarkdown(result, jsonName));
   return { jsonPath, mdPath };
+}
+
+/** The issue's targets next to what was measured: met / not met / not measured. */
+export function renderGoals(goals: readonly Goal[]): string[] {
+  if (goals.length === 0) return [];
+  return [
+    '## Targets',
+    '',
+    '| target | measured | |',
+    '|---|---|---|',
+    ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${g.met === undefined ? 'not measured' : g.met ? '**met**' : '**not met**'} |`),
+    '',
+  ];
 }
 
 const mb = (kb: number): string => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : '–');
@@ -55,6 +69,7 @@ export function renderMarkdown(r: SuiteResult, jsonName: string): string {
     `- Each cell: median of ${String(r.settings.reps)} interleaved runs of ${String(r.settings.durationS)} s after ` +
       `${String(r.settings.warmupS)} s of warm-up, fresh processes for every run; each metric's median taken on its own.`,
     '',
+    ...renderGoals(r.goals),
     `| scenario | target | req/s | × ${baseline} | p50 | p99 | added p50 | CPU µs/req | CPU | peak RSS | load side CPU | non-2xx / errors |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.summaries.map((s) => `| ${row(s, baseline)} |`),
@@ -69,7 +84,21 @@ export function renderMarkdown(r: SuiteResult, jsonName: string): string {
     '',
   ];
   const withApp = r.summaries.filter((s) => s.appCpuUsPerReq !== undefined);
-  if (withApp.length > 0) {
+  const withRelated = r.summaries.some((s) => s.relatedCpuUsPerReq !== undefined);
+  if (withRelated) {
+    lines.push(
+      '| scenario | target | p90 | p99.9 | max | app CPU µs/req | other processes\' CPU µs/req | load gen CPU | others\' CPU (max) | end RSS |',
+      '|---|---|---:|---:|---:|---:|---|---:|---:|---:|',
+      ...r.summaries.map(
+        (s) =>
+          `| ${s.scenario} | ${s.target} | ${fmtUs(s.latencyUs.p90)} | ${fmtUs(s.latencyUs.p999)} | ${fmtUs(s.latencyUs.max)} | ` +
+          `${s.appCpuUsPerReq === undefined ? '–' : s.appCpuUsPerReq.toFixed(1)} | ` +
+          `${Object.entries(s.relatedCpuUsPerReq ?? {}).map(([n, us]) => `${n} ${us.toFixed(1)}`).join(', ') || '–'} | ` +
+          `${String(s.loadCpuPct)} % | ${String(s.otherCpuPctMax)} % | ${mb(s.rssEndKb)} |`,
+      ),
+      '',
+    );
+  } else if (withApp.length > 0) {
     lines.push(
       '| scenario | target | p90 | p99.9 | max | app CPU µs/req | load gen CPU | others\' CPU (max) | end RSS |',
       '|---|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -115,6 +144,51 @@ export function renderMarkdown(r: SuiteResult, jsonName: string): string {
     ...r.startup.map((s) => `| ${s.target} | ${s.medianMs.toFixed(1)} ms | ${s.minMs.toFixed(1)} ms | ${s.maxMs.toFixed(1)} ms | ${String(s.samples)} |`),
     '',
   );
+  if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
+
+/** Same files as `writeResults`, for a custom suite (cold starts, bursts). */
+export function writeCustomResults(result: CustomSuiteResult, resultsDir: string): { jsonPath: string; mdPath: string } {
+  mkdirSync(resultsDir, { recursive: true });
+  const jsonName = `${result.suite}-${fileStamp(new Date(result.startedAt))}.json`;
+  const jsonPath = join(resultsDir, jsonName);
+  writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  const mdPath = join(resultsDir, `${result.suite}.md`);
+  writeFileSync(mdPath, renderCustomMarkdown(result, jsonName));
+  return { jsonPath, mdPath };
+}
+
+function renderSection(s: ReportSection): string[] {
+  const right = new Set(s.right ?? []);
+  return [
+    `## ${s.title}`,
+    '',
+    ...(s.text === undefined ? [] : [s.text, '']),
+    `| ${s.columns.join(' | ')} |`,
+    `|${s.columns.map((_, i) => (right.has(i) ? '---:' : '---')).join('|')}|`,
+    ...s.rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+  ];
+}
+
+export function renderCustomMarkdown(r: CustomSuiteResult, jsonName: string): string {
+  const m = r.machine;
+  const lines: string[] = [
+    `# Benchmark: ${r.suite}`,
+    '',
+    r.description,
+    '',
+    `- Run: ${r.startedAt} → ${r.finishedAt}; raw data: [${jsonName}](${jsonName})`,
+    `- Command: \`${r.command}\``,
+    `- Machine: ${m.cpuModel}, ${String(m.cpus)} CPUs, ${String(m.memTotalMb)} MB, Node ${m.node}, ${m.os} ${m.kernel}; ` +
+      `load average at start ${m.loadAvgAtStart.join(' ')}`,
+    `- Placement: ${describePlacement(r.placement)}`,
+    `- Settings: ${Object.entries(r.settings).map(([k, v]) => `${k} ${String(v)}`).join('; ')}`,
+    '',
+    ...renderGoals(r.goals),
+    ...r.sections.flatMap(renderSection),
+  ];
   if (r.notes.length > 0) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }

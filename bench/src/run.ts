@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isCustomSuite, runCustomSuite } from './custom.js';
 import type { PinMode } from './placement.js';
-import { writeResults } from './report.js';
+import { writeCustomResults, writeResults } from './report.js';
 import { runSuite } from './runner.js';
 import { loadSuites } from './suite-registry.js';
 
@@ -13,6 +14,8 @@ const USAGE = `usage: node bench/dist/run.js [suite] [options]
   --reps N            interleaved repetitions, medians reported (default 3)
   --quick             smoke run: --duration 2 --warmup 1 --reps 1, unless given
   --scenario REGEXP   only scenarios whose name matches (e.g. 'c100-size10' or '^c1-')
+  --samples N         cold-start / burst: how many cold starts or bursts (defaults: cold-start 20, burst 3;
+                      with --quick 5 and 1)
   --pin / --no-pin    force pinning (fail if impossible) / disable it (default: pin when possible)
   --results DIR       where results go (default bench/results)
   --list              list suites and exit
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
       reps: { type: 'string' },
       quick: { type: 'boolean', default: false },
       scenario: { type: 'string' },
+      samples: { type: 'string' },
       pin: { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       results: { type: 'string' },
@@ -69,6 +73,28 @@ async function main(): Promise<void> {
 
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const resultsDir = values.results ?? fileURLToPath(new URL('../results/', import.meta.url));
+  const command = ['node', 'bench/dist/run.js', ...process.argv.slice(2)].map(shellQuote).join(' ');
+  if (isCustomSuite(suite)) {
+    for (const o of ['duration', 'warmup', 'reps', 'scenario'] as const) {
+      if (values[o] !== undefined) throw new Error(`--${o} does not apply to suite ${suite.name}; see --samples`);
+    }
+    const samples = values.samples === undefined ? undefined : num('samples', values.samples, 0);
+    const result = await runCustomSuite(suite, {
+      pin,
+      repoRoot,
+      resultsDir,
+      command,
+      options: { quick: values.quick, ...(samples === undefined ? {} : { samples }) },
+    });
+    const { jsonPath, mdPath } = writeCustomResults(result, resultsDir);
+    process.stderr.write(`wrote ${jsonPath}\nwrote ${mdPath}\n`);
+    for (const g of result.goals) {
+      process.stderr.write(`target: ${g.goal}: ${g.measured.replace(/\*\*/g, '')} → ${g.met === undefined ? 'not measured' : g.met ? 'met' : 'NOT met'}\n`);
+    }
+    for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+    return;
+  }
+  if (values.samples !== undefined) throw new Error(`--samples applies to cold-start and burst, not to ${suite.name}`);
   const filter = values.scenario === undefined ? undefined : new RegExp(values.scenario);
   const result = await runSuite(suite, {
     durationS: num('duration', values.duration, values.quick ? 2 : 10),
@@ -77,11 +103,14 @@ async function main(): Promise<void> {
     pin,
     repoRoot,
     resultsDir,
-    command: ['node', 'bench/dist/run.js', ...process.argv.slice(2)].map(shellQuote).join(' '),
+    command,
     ...(filter === undefined ? {} : { scenarioFilter: (s) => filter.test(s.name) }),
   });
   const { jsonPath, mdPath } = writeResults(result, resultsDir);
   process.stderr.write(`wrote ${jsonPath}\nwrote ${mdPath}\n`);
+  for (const g of result.goals) {
+    process.stderr.write(`target: ${g.goal}: ${g.measured.replace(/\*\*/g, '')} → ${g.met === undefined ? 'not measured' : g.met ? 'met' : 'NOT met'}\n`);
+  }
   for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
 }
 

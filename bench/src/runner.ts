@@ -10,9 +10,11 @@ import { median, round } from './stats.js';
 import { waitForFirstResponse } from './startup.js';
 import { directTarget } from './targets/sample-app.js';
 import type {
+  Goal,
   ManagedProcess,
   Measurement,
   Placement,
+  ProcessRef,
   Scenario,
   StartupSummary,
   Suite,
@@ -135,6 +137,7 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
 
   const summaries = summarise(scenarios, targets, baseline.name, measurements);
   const startup = summariseStartup(targets, measurements);
+  const goals: readonly Goal[] = suite.goals?.(summaries) ?? [];
   return {
     suite: suite.name,
     description: suite.description,
@@ -148,6 +151,7 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
     measurements,
     summaries,
     startup,
+    goals,
     notes: notesFor(placement, summaries),
   };
 }
@@ -167,8 +171,10 @@ interface Readings {
   readonly atNs: bigint;
   readonly measuredTicks: number;
   readonly appTicks: number;
+  /** Per `related` process, in the same order. */
+  readonly relatedTicks: readonly number[];
   readonly selfTicks: number;
-  /** Every process the target spawned (measured and app included). */
+  /** Every process of the target: spawned ones, the app and the related ones (each pid once). */
   readonly spawnedTicks: number;
   readonly systemTicks: number;
 }
@@ -187,20 +193,30 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
     freePorts,
     // A tight loop for a process on another CPU than the runner; on a shared one, spinning would steal half the CPU
     // the process is booting on (the sample app's startup doubled), so poll every millisecond instead.
-    waitForFirstResponse: (url, proc, timeoutMs) =>
-      waitForFirstResponse(url, proc, { pollGapMs: sharesRunnerCpu(a.placement, proc) ? 1 : 0, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
+    waitForFirstResponse: (url, proc, opts) => {
+      const o = typeof opts === 'number' ? { timeoutMs: opts } : (opts ?? {});
+      return waitForFirstResponse(url, proc, {
+        pollGapMs: sharesRunnerCpu(a.placement, proc) ? 1 : 0,
+        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        ...(o.headers === undefined ? {} : { headers: o.headers }),
+      });
+    },
   };
   let inst: TargetInstance | undefined;
   try {
     inst = await a.target.start(ctx);
     const measured = inst.measured;
     const app = inst.app;
+    const related = inst.related ?? [];
+    // Each pid once: the app and related processes may or may not be among the spawned ones.
+    const ours = [...new Set([...spawned.map((p) => p.pid), ...(app === undefined ? [] : [app.pid]), ...related.map((p) => p.pid)])];
     const read = (): Readings => ({
       atNs: process.hrtime.bigint(),
       measuredTicks: readCpuTicks(measured.pid) ?? NaN,
       appTicks: app === undefined ? 0 : (readCpuTicks(app.pid) ?? NaN),
+      relatedTicks: related.map((p) => readCpuTicks(p.pid) ?? NaN),
       selfTicks: readCpuTicks(process.pid) ?? NaN,
-      spawnedTicks: spawned.reduce((sum, p) => sum + (readCpuTicks(p.pid) ?? 0), 0),
+      spawnedTicks: ours.reduce((sum, pid) => sum + (readCpuTicks(pid) ?? 0), 0),
       systemTicks: readSystemBusyTicks(),
     });
     // Set by the load generator's hook; a box, because TypeScript does not follow assignments made in callbacks.
@@ -216,7 +232,9 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
           durationS: a.opts.durationS,
           method: a.scenario.method ?? 'GET',
           timeoutS: a.opts.requestTimeoutS ?? 10,
-          ...(a.scenario.headers === undefined ? {} : { headers: a.scenario.headers }),
+          ...(a.scenario.headers === undefined && inst.headers === undefined
+            ? {}
+            : { headers: { ...a.scenario.headers, ...inst.headers } }),
           ...(a.scenario.body === undefined ? {} : { body: a.scenario.body }),
         },
         {
@@ -231,11 +249,9 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
     }
     const after = read();
     const before = at.before;
-    for (const p of [measured, app]) {
-      const exit = p?.exitInfo();
-      if (p !== undefined && exit !== undefined) {
-        throw new Error(`${p.name} (pid ${String(p.pid)}) ${describeExit(exit)} during the run:\n${p.logTail()}`);
-      }
+    for (const p of [measured, ...(app === undefined ? [] : [app]), ...related]) {
+      const gone = exitedDuringRun(p);
+      if (gone !== undefined) throw new Error(`${p.name} (pid ${String(p.pid)}) ${gone} during the run${p.logTail === undefined ? '' : `:\n${p.logTail()}`}`);
     }
     if (before === undefined || rss === undefined) throw new Error('the load generator never started its measured run');
     return toMeasurement(a, inst, load, before, after, rss);
@@ -246,8 +262,17 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
   }
 }
 
+/** How a process of the target ended, or undefined while it runs. */
+function exitedDuringRun(p: ProcessRef): string | undefined {
+  if (p.exitInfo !== undefined) {
+    const exit = p.exitInfo();
+    return exit === undefined ? undefined : describeExit(exit);
+  }
+  return readCpuTicks(p.pid) === undefined ? 'exited' : undefined;
+}
+
 /** Whether a process runs on the load generator's CPU (always assumed when nothing is pinned). */
-function sharesRunnerCpu(placement: Placement, proc: ManagedProcess): boolean {
+export function sharesRunnerCpu(placement: Placement, proc: Pick<ProcessRef, 'role'>): boolean {
   if (!placement.pinned) return true;
   return (proc.role === 'proxy' ? placement.proxyCpus : placement.appCpus) === placement.loadCpus;
 }
@@ -277,6 +302,12 @@ function toMeasurement(
   let sharedUs = 0;
   if (sharesRunnerCpu(a.placement, inst.measured)) sharedUs += measuredUs;
   if (inst.app !== undefined && sharesRunnerCpu(a.placement, inst.app)) sharedUs += appUs;
+  const relatedCpu: Record<string, number> = {};
+  for (const [i, p] of (inst.related ?? []).entries()) {
+    const us = ((after.relatedTicks[i] ?? NaN) - (before.relatedTicks[i] ?? NaN)) * usPerTick;
+    relatedCpu[p.name] = round(us / requests, 1);
+    if (sharesRunnerCpu(a.placement, p)) sharedUs += us;
+  }
   const m: Measurement = {
     scenario: a.scenario.name,
     target: a.target.name,
@@ -299,7 +330,8 @@ function toMeasurement(
     rssEndKb: rss.endKb,
     startupMs: round(inst.startupMs, 2),
   };
-  return inst.app === undefined ? m : { ...m, appCpuUsPerReq: round(appUs / requests, 1) };
+  const withRelated = (inst.related ?? []).length === 0 ? m : { ...m, relatedCpuUsPerReq: relatedCpu };
+  return inst.app === undefined ? withRelated : { ...withRelated, appCpuUsPerReq: round(appUs / requests, 1) };
 }
 
 function summarise(
@@ -320,6 +352,9 @@ function summarise(
       const reqPerS = round(med((m) => m.reqPerS));
       const p50 = med((m) => m.latencyUs.p50);
       const appCpu = runs.every((m) => m.appCpuUsPerReq !== undefined) ? round(med((m) => m.appCpuUsPerReq ?? 0), 1) : undefined;
+      const relatedNames = [...new Set(runs.flatMap((m) => Object.keys(m.relatedCpuUsPerReq ?? {})))];
+      const relatedCpu: Record<string, number> = {};
+      for (const n of relatedNames) relatedCpu[n] = round(med((m) => m.relatedCpuUsPerReq?.[n] ?? NaN), 1);
       const summary: Summary = {
         scenario: s.name,
         target: t.name,
@@ -345,7 +380,8 @@ function summarise(
         non2xx: runs.reduce((n, m) => n + m.non2xx, 0),
         errors: runs.reduce((n, m) => n + m.errors, 0),
       };
-      out.push(appCpu === undefined ? summary : { ...summary, appCpuUsPerReq: appCpu });
+      const withRelated = relatedNames.length === 0 ? summary : { ...summary, relatedCpuUsPerReq: relatedCpu };
+      out.push(appCpu === undefined ? withRelated : { ...withRelated, appCpuUsPerReq: appCpu });
     }
   }
   return out;

@@ -6,9 +6,13 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 2000;
 
 /** One GET on a fresh connection: the status code, or undefined if there was no answer (refused, reset...). */
-export function probeOnce(url: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<number | undefined> {
+export function probeOnce(
+  url: string,
+  timeoutMs = PROBE_TIMEOUT_MS,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent: false, timeout: timeoutMs, headers: { ...headers } }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode));
       res.once('error', () => resolve(undefined));
@@ -29,6 +33,8 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
   /** Pause between attempts; 0 (default) is a tight loop. */
   readonly pollGapMs?: number;
+  /** Sent with every attempt (e.g. the Host a router routes by). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export async function waitForFirstResponse(url: string, proc: ManagedProcess, opts: WaitOptions = {}): Promise<number> {
@@ -41,7 +47,7 @@ export async function waitForFirstResponse(url: string, proc: ManagedProcess, op
     if (exit !== undefined) {
       throw new Error(`${proc.name} (pid ${String(proc.pid)}) ${describeExit(exit)} before answering ${url}:\n${proc.logTail()}`);
     }
-    lastStatus = await probeOnce(url);
+    lastStatus = await probeOnce(url, PROBE_TIMEOUT_MS, opts.headers);
     if (lastStatus !== undefined && lastStatus >= 200 && lastStatus < 300) {
       return Number(process.hrtime.bigint() - proc.spawnedAtNs) / 1e6;
     }

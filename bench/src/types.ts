@@ -54,10 +54,21 @@ export interface ExitInfo {
   readonly signal: NodeJS.Signals | null;
 }
 
-export interface ManagedProcess {
+/**
+ * A process whose CPU belongs to a target: one the runner spawned (`ManagedProcess`), or one a spawned process
+ * started itself (a control plane's pod: its queue-proxy and user process), known only by pid.
+ */
+export interface ProcessRef {
   readonly name: string;
+  /** The CPU it runs on when pinned: `proxy` or `app` (with the load generator). */
   readonly role: Role;
   readonly pid: number;
+  /** Undefined while running; absent for a process the runner did not spawn (then: gone once /proc/<pid> is). */
+  exitInfo?(): ExitInfo | undefined;
+  logTail?(lines?: number): string;
+}
+
+export interface ManagedProcess extends ProcessRef {
   /** `process.hrtime.bigint()` taken just before the spawn. */
   readonly spawnedAtNs: bigint;
   /** Where its stdout and stderr go (not piped into the runner: that would cost the load generator's CPU). */
@@ -84,9 +95,15 @@ export interface TargetContext {
   /**
    * Polls `url` (a fresh connection per attempt) until it answers 2xx; returns the milliseconds since `proc` was
    * spawned. A tight loop when `proc` is on another CPU than the runner, every 1 ms when they share one. Fails at
-   * once, with the end of its log, if `proc` exits; fails after `timeoutMs` (default 15 s).
+   * once, with the end of its log, if `proc` exits; fails after `timeoutMs` (default 15 s). `headers` go with every
+   * attempt (the Host a router routes by).
    */
-  waitForFirstResponse(url: string, proc: ManagedProcess, timeoutMs?: number): Promise<number>;
+  waitForFirstResponse(url: string, proc: ManagedProcess, opts?: number | FirstResponseOptions): Promise<number>;
+}
+
+export interface FirstResponseOptions {
+  readonly timeoutMs?: number;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface TargetInstance {
@@ -95,7 +112,15 @@ export interface TargetInstance {
   /** The process whose CPU and RSS are the result: the proxy, or the app itself for the direct baseline. */
   readonly measured: ManagedProcess;
   /** The user container behind a proxy; its CPU is recorded too (it shares a CPU with the load generator). */
-  readonly app?: ManagedProcess;
+  readonly app?: ProcessRef;
+  /**
+   * Further processes of the target besides `measured` and `app` (the standalone activator's queue-proxy; a control
+   * plane's pod queue-proxy): their CPU per request is reported by name, counted on the CPU of their role, and not
+   * counted as other people's. A run fails if one of them exits.
+   */
+  readonly related?: readonly ProcessRef[];
+  /** Headers every request of the load carries, on top of the scenario's (the Host a router routes by). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** From spawning `measured` to its first 2xx answer through `url`, in ms (see `waitForFirstResponse`). */
   readonly startupMs: number;
   /** Extra cleanup; processes spawned through the context are stopped by the runner anyway. */
@@ -119,6 +144,18 @@ export interface Suite {
   readonly baseline?: Target;
   /** Runs before anything is started; throws with a message that says what is missing (e.g. an unbuilt binary). */
   readonly preflight?: (repoRoot: string) => Promise<void>;
+  /** The issue's targets, checked against the medians; shown at the top of the report as met / not met. */
+  readonly goals?: (summaries: readonly Summary[]) => readonly Goal[];
+}
+
+/** One of an issue's performance targets, next to what was measured. */
+export interface Goal {
+  /** The target as the issue states it: `≤ 0.2 ms added p50 at one connection vs the queue-proxy`. */
+  readonly goal: string;
+  /** The measured figure(s) it is judged on, with how they were derived. */
+  readonly measured: string;
+  /** Undefined when the run did not measure what it needs (e.g. a `--scenario` filter left it out). */
+  readonly met: boolean | undefined;
 }
 
 export interface LatencySummaryUs {
@@ -153,6 +190,8 @@ export interface Measurement {
   readonly cpuPct: number;
   /** The app's CPU when it is not the measured process. */
   readonly appCpuUsPerReq?: number;
+  /** CPU per request of each of the target's `related` processes, by name. */
+  readonly relatedCpuUsPerReq?: Readonly<Record<string, number>>;
   /** CPU of the runner process (the load generator thread and the sampler), share of one CPU. */
   readonly loadCpuPct: number;
   /**
@@ -185,6 +224,7 @@ export interface Summary {
   readonly cpuUsPerReq: number;
   readonly cpuPct: number;
   readonly appCpuUsPerReq?: number;
+  readonly relatedCpuUsPerReq?: Readonly<Record<string, number>>;
   readonly loadCpuPct: number;
   readonly loadSideCpuPct: number;
   /** The highest over the repetitions, not the median: one disturbed run is worth knowing about. */
@@ -236,6 +276,8 @@ export interface SuiteResult {
   readonly measurements: readonly Measurement[];
   readonly summaries: readonly Summary[];
   readonly startup: readonly StartupSummary[];
+  /** The suite's targets (`Suite.goals`), judged on the summaries. */
+  readonly goals: readonly Goal[];
   /** Anything the reader must know: CPU saturation of the load generator's CPU, failures... */
   readonly notes: readonly string[];
 }
