@@ -1,1 +1,10 @@
-export {};
+// Public API of @kdp/cli: the local platform (control plane), and the object layer above it (Knative objects,
+// store, reconciler, control API) for embedding and tests. The `kdp` command is bin/kdp.js → main.ts.
+export * from './platform/index.js';
+export * from './objects/types.js';
+export { Store, StoreError, STATE_FILE } from './store.js';
+export { Reconciler, type ReconcilerOptions, type ReconcilerLogger } from './reconciler.js';
+export { buildApi } from './api.js';
+export { serve, type Serving } from './commands/serve.js';
+export { serveConfig, type ServeConfig } from './config.js';
+export { run } from './cli.js';

@@ -1,0 +1,109 @@
+// `kdp serve`: the local platform in one process. Wiring only: the store (state file), the control plane (router,
+// activator, autoscaler, pods), the reconciler between them, and the control API; then wait for SIGINT/SIGTERM and
+// stop everything (no child process survives), exit 0.
+
+import { createLogger, shutdownOnSignals, type Logger } from '@kdp/core';
+import { buildApi } from '../api.js';
+import { CliError } from '../args.js';
+import type { ServeConfig } from '../config.js';
+import type { Io } from '../io.js';
+import { startControlPlane } from '../platform/control-plane.js';
+import type { ControlPlane, ControlPlaneOptions } from '../platform/control-plane-api.js';
+import { lockDataDir } from '../data-dir-lock.js';
+import { Reconciler } from '../reconciler.js';
+import { Store, StoreError } from '../store.js';
+
+export interface ServeDeps {
+  readonly startControlPlane: (o: ControlPlaneOptions) => Promise<ControlPlane>;
+}
+
+/** Resolves once everything listens; the returned `stop` is what the signal handler runs. */
+export interface Serving {
+  readonly routerUrl: string;
+  readonly apiUrl: string;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startControlPlane }): Promise<Serving> {
+  const logger = createLogger({ name: 'kdp', level: cfg.logLevel });
+  const unlock = await lockDataDir(cfg.dataDir);
+  let store: Store;
+  try {
+    store = await Store.open(cfg.dataDir);
+  } catch (err) {
+    await unlock();
+    throw err instanceof StoreError ? new CliError(err.message) : err;
+  }
+
+  let cp: ControlPlane;
+  try {
+    cp = await deps.startControlPlane({
+      routerPort: cfg.routerPort,
+      routerHost: cfg.routerHost,
+      logger,
+      ...(cfg.domain !== undefined && { domain: cfg.domain }),
+    });
+  } catch (err) {
+    await unlock();
+    throw listenError(err, 'router', cfg.routerHost, cfg.routerPort, '--router-port');
+  }
+
+  const reconciler = new Reconciler({ store, controlPlane: cp, logger });
+  const api = buildApi(reconciler);
+  try {
+    await api.listen({ host: cfg.apiHost, port: cfg.apiPort });
+  } catch (err) {
+    await cp.stop();
+    await unlock();
+    throw listenError(err, 'control API', cfg.apiHost, cfg.apiPort, '--api-port');
+  }
+  // Before the first request can be read: listen() resolved on this turn, connections are handled on later ones.
+  reconciler.start();
+
+  const address = api.server.address();
+  const apiPort = typeof address === 'object' && address !== null ? address.port : cfg.apiPort;
+  const apiUrl = `http://${cfg.apiHost.includes(':') ? `[${cfg.apiHost}]` : cfg.apiHost}:${apiPort}`;
+  const routerPort = new URL(cp.routerUrl).port;
+  const services = store.services.size;
+  io.out(
+    [
+      'kdp serve is running',
+      `  router       ${cp.routerUrl}   services answer at http://<service>.<namespace>.${cp.domain}:${routerPort}`,
+      `  control API  ${apiUrl}   (the kdp CLI's --server / KDP_SERVER)`,
+      `  state        ${store.file}${services > 0 ? `   (${services} service${services === 1 ? '' : 's'} restored)` : ''}`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // Refuse new API calls first, then drain the data path and the pods, then make sure the last state is on disk.
+      await api.close();
+      reconciler.stop();
+      await cp.stop();
+      await store.flush();
+      await unlock();
+    })());
+  return { routerUrl: cp.routerUrl, apiUrl, logger, stop };
+}
+
+/** `kdp serve` as a command: runs until SIGINT/SIGTERM (a second signal exits at once with 1). */
+export async function serveUntilSignal(cfg: ServeConfig, io: Io): Promise<number> {
+  const serving = await serve(cfg, io);
+  shutdownOnSignals({ logger: serving.logger, shutdown: () => serving.stop() });
+  // The process now lives on its servers; shutdownOnSignals exits it.
+  return new Promise<number>(() => undefined);
+}
+
+function listenError(err: unknown, what: string, host: string, port: number, flag: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return new CliError(`port ${port} on ${host} is already in use, so the ${what} cannot listen — is another \`kdp serve\` running? Stop it, or pick another port with ${flag}`);
+  }
+  if (code === 'EACCES') return new CliError(`no permission to listen on ${host}:${port} for the ${what}; pick a port above 1023 with ${flag}`);
+  if (code === 'EADDRNOTAVAIL') return new CliError(`${host} is not an address of this machine (the ${what} cannot listen on it)`);
+  return err;
+}

@@ -1,0 +1,82 @@
+// The environment and flags of `kdp` read once: the client's server address, and `kdp serve`'s ports, data
+// directory and log level. Every problem is reported at once; the result is frozen. Only main.ts passes
+// `process.env` in.
+
+import os from 'node:os';
+import path from 'node:path';
+import { isLogLevel, type LogLevel } from '@kdp/core';
+import { CliError } from './args.js';
+import { DEFAULT_SERVER } from './client.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** `--server`, else `KDP_SERVER`, else the default `kdp serve` address. */
+export function serverUrl(flag: string | undefined, env: Env): string {
+  const v = flag ?? env['KDP_SERVER'] ?? DEFAULT_SERVER;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new CliError(`${flag === undefined ? 'KDP_SERVER' : '--server'} ${JSON.stringify(v)} is not a URL (e.g. ${DEFAULT_SERVER})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--server ${JSON.stringify(v)}: expected an http:// URL`);
+  return v.replace(/\/+$/, '');
+}
+
+export interface ServeConfig {
+  /** The router (where services are reached). Default 8080, Knative's user port and the common local HTTP port. */
+  readonly routerPort: number;
+  readonly routerHost: string;
+  /** The control API. Default 8081: next to the router, easy to remember. */
+  readonly apiPort: number;
+  /** Default 127.0.0.1: the API is unauthenticated. */
+  readonly apiHost: string;
+  /** Default `$KDP_DATA_DIR`, else `~/.kdp`. */
+  readonly dataDir: string;
+  /** Default `info`: lifecycle lines (revision created/ready, route changed, pods scaled). */
+  readonly logLevel: LogLevel;
+  /** Default the router's `localhost` (hosts resolve to loopback without DNS set-up). */
+  readonly domain: string | undefined;
+}
+
+export interface ServeFlags {
+  'router-port'?: string | undefined;
+  'router-host'?: string | undefined;
+  'api-port'?: string | undefined;
+  'api-host'?: string | undefined;
+  'data-dir'?: string | undefined;
+  'log-level'?: string | undefined;
+  domain?: string | undefined;
+}
+
+export const SERVE_DEFAULTS = Object.freeze({ routerPort: 8080, apiPort: 8081, host: '127.0.0.1' });
+
+export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConfig {
+  const problems: string[] = [];
+  const port = (flag: keyof ServeFlags, variable: string, dflt: number): number => {
+    const v = flags[flag] ?? env[variable];
+    if (v === undefined || v === '') return dflt;
+    if (!/^\d+$/.test(v) || Number(v) > 65535) {
+      problems.push(`${flags[flag] === undefined ? variable : `--${flag}`}: ${JSON.stringify(v)} is not a port (0..65535)`);
+      return dflt;
+    }
+    return Number(v);
+  };
+  const routerPort = port('router-port', 'KDP_ROUTER_PORT', SERVE_DEFAULTS.routerPort);
+  const apiPort = port('api-port', 'KDP_API_PORT', SERVE_DEFAULTS.apiPort);
+  if (routerPort === apiPort && routerPort !== 0) problems.push(`the router and the control API cannot both use port ${routerPort}`);
+  const logLevel = flags['log-level'] ?? env['KDP_LOG_LEVEL'] ?? 'info';
+  if (!isLogLevel(logLevel)) problems.push(`log level ${JSON.stringify(logLevel)}: expected fatal, error, warn, info, debug, trace or silent`);
+  const dataDirRaw = flags['data-dir'] ?? env['KDP_DATA_DIR'];
+  const dataDir = dataDirRaw === undefined || dataDirRaw === '' ? path.join(os.homedir(), '.kdp') : path.resolve(cwd, dataDirRaw);
+  if (problems.length > 0) throw new CliError(`invalid kdp serve configuration:\n  ${problems.join('\n  ')}`);
+  return Object.freeze({
+    routerPort,
+    routerHost: flags['router-host'] ?? env['KDP_ROUTER_HOST'] ?? SERVE_DEFAULTS.host,
+    apiPort,
+    apiHost: flags['api-host'] ?? env['KDP_API_HOST'] ?? SERVE_DEFAULTS.host,
+    dataDir,
+    logLevel: isLogLevel(logLevel) ? logLevel : 'info',
+    domain: flags.domain ?? env['KDP_DOMAIN'],
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * The `kdp` binary against a real `kdp serve` (real router, activator, autoscaler, pods of the sample app):
+ * create → request → 200, validation errors with Knative's messages and their exit codes, failing commands,
+ * ports in use, a server that is not running, and state surviving a restart.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, get, kdp, newDataDir, SAMPLE_APP_CMD, startServe } from './cli-harness.js';
+
+afterEach(async () => {
+  await cleanup();
+});
+
+describe('kdp CLI end to end', () => {
+  it('creates hello from the sample app and serves it at hello.default.localhost', async () => {
+    const s = await startServe();
+    const r = await kdp(s.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD, '--env', 'TARGET=World', '--revision-name', 'world');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Creating service 'hello' in namespace 'default':");
+    expect(r.stdout).toContain('Ready to serve.');
+    expect(r.stdout).toContain(
+      `Service 'hello' created to latest revision 'hello-world' is available at URL:\nhttp://hello.default.localhost:${s.routerPort}\n`,
+    );
+    const res = await get(s.routerPort, `hello.default.localhost:${s.routerPort}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('Hello World!\n');
+
+    const list = await kdp(s.server, 'revision', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/\nhello-world\s+hello\s+100%\s+1\s+\d+s\s+1\s+4 OK \/ 4\s+True\n/);
+    expect((await get(s.routerPort, `nope.default.localhost`)).status).toBe(404);
+  }, 60_000);
+
+  it('refuses bad traffic with Knative messages and exit 1, keeps serving', async () => {
+    const s = await startServe();
+    expect((await kdp(s.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD, '--revision-name', 'world')).code).toBe(0);
+    expect((await kdp(s.server, 'service', 'update', 'hello', '--env', 'TARGET=Knative', '--revision-name', 'knative')).code).toBe(0);
+
+    const cases: [string[], string][] = [
+      [['--traffic', 'hello-world=40', '--traffic', '@latest=50'], 'kdp: validation failed: Traffic targets sum to 90, want 100: spec.traffic\n'],
+      [['--traffic', 'hello-nope=50', '--traffic', '@latest=50'], 'kdp: validation failed: Revision "hello-nope" referenced in traffic not found: spec.traffic[1].revisionName\n'],
+      [['--tag', 'hello-world=same', '--tag', 'hello-knative=same'], 'Multiple definitions for "same"'],
+      [['--untag', 'nope'], "kdp: --untag nope: no traffic target has the tag 'nope'\n"],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await kdp(s.server, 'service', 'update', 'hello', ...flags);
+      expect(r.code, flags.join(' ')).toBe(1);
+      expect(r.stderr).toContain(message);
+    }
+    const usage = await kdp(s.server, 'service', 'update', 'hello', '--traffic', 'hello-world');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('expected REVISION=PERCENT');
+
+    const res = await get(s.routerPort, 'hello.default.localhost');
+    expect(res.body).toBe('Hello Knative!\n');
+  }, 60_000);
+
+  it('reports a command that does not exist, or exits at once, as a failed revision; traffic stays where it was', async () => {
+    const s = await startServe();
+    let r = await kdp(s.server, 'service', 'create', 'ghost', '--cmd', 'kdp-no-such-program-xyz');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^kdp: service 'ghost' is not ready: RevisionFailed: Revision "ghost-00001" failed with message: .*not found/);
+
+    expect((await kdp(s.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD)).code).toBe(0);
+    r = await kdp(s.server, 'service', 'update', 'hello', '--cmd', `node -e "process.exit(3)"`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/RevisionFailed: Revision "hello-00002" failed with message: .*code 3/);
+    const res = await get(s.routerPort, 'hello.default.localhost');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-kdp-revision']).toBe('hello-00001');
+
+    const rev = await kdp(s.server, 'revision', 'list', 'hello');
+    expect(rev.stdout).toMatch(/\nhello-00002\s+hello\s+2\s+\d+s\s+\d+\s+\d OK \/ 4\s+False\s+\S+/);
+  }, 60_000);
+
+  it('says so when the server is not running, its ports are taken, or its data directory is in use', async () => {
+    const none = await kdp('http://127.0.0.1:1', 'service', 'list');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('kdp: cannot reach kdp server at http://127.0.0.1:1 — start it with `npm start`\n');
+
+    const s = await startServe();
+    for (const [flag, port, what] of [
+      ['--api-port', s.apiPort, 'control API'],
+      ['--router-port', s.routerPort, 'router'],
+    ] as const) {
+      const other = flag === '--api-port' ? ['--router-port', '0'] : ['--api-port', '0'];
+      const r = await kdp(undefined, 'serve', '--data-dir', await newDataDir(), flag, String(port), ...other, '--log-level', 'silent');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`kdp: port ${port} on 127.0.0.1 is already in use, so the ${what} cannot listen`);
+    }
+    const same = await kdp(undefined, 'serve', '--data-dir', s.dataDir, '--router-port', '0', '--api-port', '0');
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain(`kdp: another kdp serve (pid ${String(s.proc.child.pid)}) is using ${s.dataDir}`);
+  }, 60_000);
+
+  it('keeps services across a restart of kdp serve (SIGTERM exits 0)', async () => {
+    const s = await startServe();
+    expect((await kdp(s.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD, '--revision-name', 'world')).code).toBe(0);
+    expect((await kdp(s.server, 'service', 'update', 'hello', '--env', 'TARGET=Knative', '--revision-name', 'knative')).code).toBe(0);
+    expect((await kdp(s.server, 'service', 'update', 'hello', '--tag', 'hello-world=old')).code).toBe(0);
+    const { code, signal } = await s.stop();
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+
+    const again = await startServe({ dataDir: s.dataDir });
+    expect(again.proc.stdout).toContain('(1 service restored)');
+    // Served at once: the activator holds the request until the re-added revision's pod is ready.
+    const res = await get(again.routerPort, 'hello.default.localhost');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('Hello Knative!\n');
+    expect((await get(again.routerPort, 'old-hello.default.localhost')).body).toBe('Hello World!\n');
+    const list = await kdp(again.server, 'service', 'list');
+    expect(list.stdout).toMatch(/\nhello\s+http:\/\/hello\.default\.localhost:\d+\s+hello-knative\s+\d+s\s+3 OK \/ 3\s+True\n/);
+  }, 60_000);
+});
