@@ -19,6 +19,14 @@ import type { Logger } from '@kdp/core';
 import type { Clock } from './clock.js';
 import type { ProbeFn } from './prober.js';
 
+/**
+ * Connections the activator opens to one pod's queue-proxy at most; beyond, requests wait for a released socket.
+ * With containerConcurrency > 0 the throttler keeps in-flight per pod far below this; with 0 (unlimited), releasing a
+ * burst of thousands of buffered requests at once would otherwise open as many connections and overflow the
+ * queue-proxy's listen backlog (bench/results/burst.md). 1000 mirrors the queue-proxy's own idle pool for CC = 0.
+ */
+const MAX_CONNECTIONS_PER_POD = 1000;
+
 /** A pod that passed its readiness probe. */
 export interface ReadyPod {
   readonly podId: string;
@@ -77,7 +85,7 @@ class Pod {
     maxIdle: number,
     readonly startedAtMs: number,
   ) {
-    this.upstream = new Upstream({ host, port, maxIdle });
+    this.upstream = new Upstream({ host, port, maxIdle, maxConnections: MAX_CONNECTIONS_PER_POD });
   }
 
   /** Stop probing. */
@@ -88,6 +96,7 @@ class Pod {
     this.abort = null;
   }
 }
+
 
 export class RevisionBackends {
   readonly #revisions = new Map<string, Map<string, Pod>>();

@@ -8,6 +8,12 @@ export interface UpstreamOptions {
   readonly port: number;
   /** Idle keep-alive connections kept per engine (Knative: CC, or 1000 when CC = 0). */
   readonly maxIdle: number;
+  /**
+   * Open connections per engine; further requests wait for one to be released. 0 (default): no limit, as Go's
+   * `MaxConnsPerHost`. The activator sets one so that releasing thousands of buffered requests at once does not
+   * open thousands of connections to one pod (its listen backlog drops them).
+   */
+  readonly maxConnections?: number;
 }
 
 export interface UpstreamAttachment {
@@ -18,6 +24,7 @@ export class Upstream {
   readonly host: string;
   readonly port: number;
   readonly maxIdle: number;
+  readonly maxConnections: number;
   /** `host:port`, as used in error messages (`dial tcp 127.0.0.1:8080: connect: connection refused`). */
   readonly authority: string;
   /** Engine-private pools, keyed by a symbol each engine owns. */
@@ -32,7 +39,12 @@ export class Upstream {
     }
     this.host = opts.host;
     this.port = opts.port;
+    const maxConnections = opts.maxConnections ?? 0;
+    if (!Number.isInteger(maxConnections) || maxConnections < 0) {
+      throw new RangeError(`Upstream maxConnections must be a non-negative integer, got ${String(maxConnections)}`);
+    }
     this.maxIdle = opts.maxIdle;
+    this.maxConnections = maxConnections;
     this.authority = `${opts.host}:${String(opts.port)}`;
   }
 

@@ -457,6 +457,24 @@ export class ClientConn implements Exchange, UpOwner {
     const upstream = this.upstream;
     if (upstream === null) return;
     const up = poolOf(upstream).acquire(this);
+    if (up === null) {
+      this.waitingForUpstream = true; // at the connection cap: onUpstreamAssigned follows
+      return;
+    }
+    this.up = up;
+    if (up.connected) this.onUpstreamConnect(up);
+  }
+
+  private waitingForUpstream = false;
+
+  onUpstreamAssigned(up: UpConn): void {
+    this.waitingForUpstream = false;
+    if (this.finished || this.xPhase !== X_FORWARDING) {
+      // Gone while waiting (timeout, client abort): hand the socket straight back.
+      up.owner = null;
+      poolOf(up.pool.upstream).release(up);
+      return;
+    }
     this.up = up;
     if (up.connected) this.onUpstreamConnect(up);
   }
@@ -748,6 +766,10 @@ export class ClientConn implements Exchange, UpOwner {
     this.up = null;
     this.resAcc = null;
     if (up !== null) up.destroy();
+    if (this.waitingForUpstream && this.upstream !== null) {
+      this.waitingForUpstream = false;
+      poolOf(this.upstream).cancel(this);
+    }
   }
 
   // ---------------------------------------------------------------- timeouts (called by the engine's sweep)

@@ -322,6 +322,48 @@ describe('Http1Engine fast path', () => {
     agent.destroy();
   });
 
+  it('caps upstream connections: requests beyond the cap wait for a released socket, in order, and all succeed', async () => {
+    let inflight = 0;
+    let maxInflight = 0;
+    const f = await fixture((req, res) => {
+      inflight++;
+      maxInflight = Math.max(maxInflight, inflight);
+      setTimeout(() => {
+        inflight--;
+        res.end(req.url);
+      }, 10);
+    });
+    const capped = new Upstream({ host: '127.0.0.1', port: f.appPort, maxIdle: 2, maxConnections: 2 });
+    const g = await fixture(() => undefined, (ex) => ex.forward(capped, EDITS, undefined));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => get(g.port, `/${String(i)}`)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.map((r) => r.body)).toEqual(Array.from({ length: 10 }, (_, i) => `/${String(i)}`));
+    expect(f.appSockets).toBe(2);
+    expect(maxInflight).toBe(2);
+    capped.close();
+  });
+
+  it('a request waiting at the connection cap times out with 504 and leaves the queue', async () => {
+    const f = await fixture(() => undefined); // the app never answers
+    const capped = new Upstream({ host: '127.0.0.1', port: f.appPort, maxIdle: 1, maxConnections: 1 });
+    const g = await fixture(() => undefined, (ex) => {
+      if (ex.target !== '/hold') ex.setTimeouts({ totalMs: 100, responseStartMs: 0, idleMs: 0, message: 'request timeout' });
+      ex.forward(capped, EDITS, undefined);
+    });
+    const hold = net.connect(g.port, '127.0.0.1');
+    hold.write('GET /hold HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(f.app, 'request');
+    const waited = await get(g.port, '/waits');
+    expect(waited.status).toBe(504);
+    expect(g.finishes.at(-1)).toEqual({ outcome: 'timeout', status: 504 });
+    // Releasing the held connection must not hand it to the request that already timed out.
+    hold.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(f.appSockets).toBe(1);
+    expect(g.finishes.map((x) => x.outcome).sort()).toEqual(['client-aborted', 'timeout']);
+    capped.close();
+  });
+
   it('graceful close lets an in-flight request finish and refuses new connections', async () => {
     let release: () => void = () => undefined;
     const f = await fixture((_req, res) => {

@@ -76,7 +76,7 @@ export class Http1Engine {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ port, host, backlog: 1024 }, () => {
+      this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.removeListener('error', onError);
         const addr = this.server.address();
         resolve(typeof addr === 'object' && addr !== null ? addr.port : port);

@@ -10,6 +10,8 @@ import type { Upstream, UpstreamAttachment } from '../http/upstream.js';
 const POOL_KEY = Symbol('kdp.http1.pool');
 
 export interface UpOwner {
+  /** A socket became available for an owner that waited at the connection cap. */
+  onUpstreamAssigned(up: UpConn): void;
   onUpstreamConnect(up: UpConn): void;
   onUpstreamData(up: UpConn, chunk: Buffer): void;
   onUpstreamDrain(up: UpConn): void;
@@ -66,8 +68,8 @@ export class UpConn {
     this.connected = false;
     const owner = this.owner;
     this.owner = null;
-    if (owner === null) this.pool.forget(this);
-    else owner.onUpstreamClose(this, this.error);
+    this.pool.closed(this);
+    if (owner !== null) owner.onUpstreamClose(this, this.error);
   };
 
   /** Abort: the owner no longer wants this socket (client gone, timeout). */
@@ -79,11 +81,15 @@ export class UpConn {
 
 export class Http1Pool implements UpstreamAttachment {
   private readonly idle: UpConn[] = [];
-  private closed = false;
+  /** Owners waiting at the connection cap, in arrival order (a Set: O(1) cancel, insertion-ordered). */
+  private readonly waiting = new Set<UpOwner>();
+  private open = 0;
+  private isClosed = false;
 
   constructor(readonly upstream: Upstream) {}
 
-  acquire(owner: UpOwner): UpConn {
+  /** A socket for `owner`, or null when the connection cap is reached: `owner.onUpstreamAssigned` follows later. */
+  acquire(owner: UpOwner): UpConn | null {
     const idle = this.idle;
     while (idle.length > 0) {
       const up = idle.pop();
@@ -92,17 +98,47 @@ export class Http1Pool implements UpstreamAttachment {
       up.reused = true;
       return up;
     }
+    const max = this.upstream.maxConnections;
+    if (max > 0 && this.open >= max) {
+      this.waiting.add(owner);
+      return null;
+    }
+    return this.dial(owner);
+  }
+
+  /** The owner no longer wants the socket it waits for. */
+  cancel(owner: UpOwner): void {
+    this.waiting.delete(owner);
+  }
+
+  private dial(owner: UpOwner): UpConn {
+    this.open++;
     const socket = net.connect({ host: this.upstream.host, port: this.upstream.port });
     const up = new UpConn(this, socket);
     up.owner = owner;
     return up;
   }
 
+  private nextWaiter(): UpOwner | undefined {
+    for (const w of this.waiting) {
+      this.waiting.delete(w);
+      return w;
+    }
+    return undefined;
+  }
+
   /** Return a socket whose last response ended cleanly. */
   release(up: UpConn): void {
     up.owner = null;
     if (up.closed) return;
-    if (this.closed || this.idle.length >= this.upstream.maxIdle) {
+    const waiter = this.nextWaiter();
+    if (waiter !== undefined) {
+      up.owner = waiter;
+      up.reused = true;
+      waiter.onUpstreamAssigned(up);
+      return;
+    }
+    if (this.isClosed || this.idle.length >= this.upstream.maxIdle) {
       up.socket.destroy();
       return;
     }
@@ -110,17 +146,27 @@ export class Http1Pool implements UpstreamAttachment {
     this.idle.push(up);
   }
 
-  forget(up: UpConn): void {
+  /** A socket closed (idle or owned): forget it, and let a waiter dial in its place. */
+  closed(up: UpConn): void {
+    this.open--;
     const i = this.idle.indexOf(up);
     if (i !== -1) this.idle.splice(i, 1);
+    if (this.isClosed) return;
+    const waiter = this.nextWaiter();
+    if (waiter !== undefined) waiter.onUpstreamAssigned(this.dial(waiter));
   }
 
   get idleCount(): number {
     return this.idle.length;
   }
 
+  get openCount(): number {
+    return this.open;
+  }
+
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
+    this.waiting.clear();
     for (const up of this.idle.splice(0)) up.socket.destroy();
   }
 }
