@@ -106,6 +106,28 @@ export const KDP_ERRORS = {
       'packages/sample-app (the stand-in user container, which depends on no @kdp package) found an invalid ' +
       'environment at startup. Listed here so the code space stays one catalogue.',
   },
+  KDP_ERR_API: {
+    status: 500,
+    cause: null,
+    message: 'control API error',
+    description:
+      'The local control API (packages/cli) refused a request; the response is a Kubernetes Status object whose ' +
+      'code and reason (NotFound, AlreadyExists, Conflict, Invalid, ...) carry the detail.',
+  },
+  KDP_ERR_INVALID: {
+    status: 422,
+    cause: null,
+    message: 'invalid object',
+    description:
+      'A Knative object (Service spec, traffic, template) failed validation in the control API, with Knative\'s ' +
+      'field-path messages.',
+  },
+  KDP_ERR_STORE: {
+    status: 500,
+    cause: null,
+    message: 'state store error',
+    description: 'The local platform could not read or write its state file (state.json under the data directory).',
+  },
 } as const satisfies Record<`KDP_ERR_${string}`, KdpErrorInfo>;
 
 export type KdpErrorCode = keyof typeof KDP_ERRORS;

@@ -22,6 +22,7 @@ import { createQueueHandler } from './handler.js';
 import { ReadinessProber } from './health/prober.js';
 import { closeServer, createAdminServer, createStatsServer, createUserMetricsServer, listen } from './servers.js';
 import { StatsReporter } from './stats-reporter.js';
+import { LateMetrics } from './late-metrics.js';
 
 /** Knative waits up to 60 s for hijacked (websocket) connections after Shutdown (`hijackDrainDuration`). */
 const HIJACK_DRAIN_MS = 60_000;
@@ -49,16 +50,23 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
   // A quiet period of 0 means "close at once"; the Drainer needs a positive timer, 1 ms is that.
   const drainer = new Drainer({ quietPeriodMs: Math.max(1, config.drainQuietPeriodMs), clock: { setTimeout, clearTimeout } });
   const prober = new ReadinessProber(config.readinessProbes, { logger });
-  // prom-client is loaded only when the Prometheus endpoint is on: ~5 MB of RSS in every pod otherwise.
-  const metrics = config.userMetricsEnabled
-    ? (await import('./metrics.js')).createQueueMetrics({
-        namespace: config.servingNamespace,
-        service: config.servingService,
-        configuration: config.servingConfiguration,
-        revision: config.servingRevision,
-        pod: config.servingPod,
-      })
-    : null;
+  // prom-client is loaded only when the Prometheus endpoint is on (~5 MB of RSS in every pod otherwise), and then
+  // after the listeners are up: startup is cold-start latency. Until it loads, observations are dropped.
+  const metrics = config.userMetricsEnabled ? new LateMetrics() : null;
+  const loadMetrics = (): void => {
+    if (metrics === null) return;
+    metrics.attach(
+      import('./metrics.js').then((m) =>
+        m.createQueueMetrics({
+          namespace: config.servingNamespace,
+          service: config.servingService,
+          configuration: config.servingConfiguration,
+          revision: config.servingRevision,
+          pod: config.servingPod,
+        }),
+      ),
+    );
+  };
 
   const handler = createQueueHandler({
     upstream,
@@ -81,7 +89,7 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
   let terminating = false;
   const admin = createAdminServer(drainer, () => terminating);
   const statsServer = createStatsServer(reporter.current);
-  const userMetricsServer = metrics === null ? null : createUserMetricsServer(metrics.registry);
+  const userMetricsServer = metrics === null ? null : createUserMetricsServer(metrics);
   const side: http.Server[] = [admin, statsServer];
   if (userMetricsServer !== null) side.push(userMetricsServer);
 
@@ -93,6 +101,7 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
     userMetricsServer === null ? Promise.resolve(null) : listen(userMetricsServer, config.userMetricsPort, config.userMetricsHost),
   ]);
   reporter.start();
+  setImmediate(loadMetrics);
 
   let shutdown: Promise<void> | null = null;
   return {
