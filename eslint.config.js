@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'eslint.config.js', 'vitest.config.ts', 'packages/*/bin/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/results/**', 'eslint.config.js', 'vitest.config.ts', 'packages/*/bin/**', 'packages/*/scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

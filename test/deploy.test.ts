@@ -25,7 +25,7 @@ describe('Dockerfile.queue', () => {
     const entry = instructions.filter((l) => l.startsWith('ENTRYPOINT ')).at(-1) ?? '';
     const argv = JSON.parse(entry.slice('ENTRYPOINT '.length)) as string[];
     expect(argv[0]).toBe('node');
-    expect(argv.at(-1)).toBe('packages/queue-proxy/dist/main.js');
+    expect(argv.at(-1)).toBe('packages/queue-proxy/dist/bundle/main.js');
   });
 
   it('copies only what exists in the repository', () => {
@@ -62,6 +62,6 @@ describe('queue-proxy node flags', () => {
     const shebang = read('packages/queue-proxy/bin/kdp-queue-proxy.js').split('\n')[0] ?? '';
     expect(shebang).toBe(`#!/usr/bin/env -S node ${QUEUE_PROXY_NODE_FLAGS.join(' ')}`);
     const entry = read('Dockerfile.queue').split('\n').find((l) => l.startsWith('ENTRYPOINT ')) ?? '';
-    expect(JSON.parse(entry.slice('ENTRYPOINT '.length))).toEqual(['node', ...QUEUE_PROXY_NODE_FLAGS, 'packages/queue-proxy/dist/main.js']);
+    expect(JSON.parse(entry.slice('ENTRYPOINT '.length))).toEqual(['node', ...QUEUE_PROXY_NODE_FLAGS, 'packages/queue-proxy/dist/bundle/main.js']);
   });
 });

@@ -4,7 +4,8 @@ import { requireBuilt, startSampleApp } from './sample-app.js';
 import type { ManagedProcess, Role, Target, TargetContext } from '../types.js';
 
 /** The sidecar's entry point, built by `tsc -b packages/queue-proxy`. */
-export const QUEUE_PROXY_MAIN = 'packages/queue-proxy/dist/main.js';
+/** The shipped entry point: the bin shim, which runs the single-file bundle (as Dockerfile.queue does). */
+export const QUEUE_PROXY_MAIN = 'packages/queue-proxy/bin/kdp-queue-proxy.js';
 
 /** `node <flags> main.js`: the queue-proxy as deployed (bin shebang, Dockerfile.queue), with its own V8 flags. */
 export function queueProxyCommand(repoRoot: string): readonly string[] {
@@ -76,5 +77,5 @@ export function queueProxyTarget(name = 'queue-proxy'): Target {
 }
 
 export function queueProxyPreflight(repoRoot: string): Promise<void> {
-  return requireBuilt(repoRoot, QUEUE_PROXY_MAIN, 'the queue-proxy binary');
+  return requireBuilt(repoRoot, 'packages/queue-proxy/dist/main.js', 'the queue-proxy binary');
 }

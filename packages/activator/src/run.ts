@@ -122,8 +122,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  logger.info({ ports: act.ports, revisions: config.revisions.length, clusterDomain: config.clusterDomain }, 'activator ready');
+  // Signal handlers first: whoever waits for the "ready" line may send SIGTERM the moment it reads it.
   shutdownOnSignals({ logger, shutdown: () => act.shutdown() });
+  logger.info({ ports: act.ports, revisions: config.revisions.length, clusterDomain: config.clusterDomain }, 'activator ready');
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {

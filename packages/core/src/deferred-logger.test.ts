@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeferredLogger } from './deferred-logger.js';
+import { DeferredLogger, jsonLineSink } from './deferred-logger.js';
 import type { LogSink } from './deferred-logger.js';
 
 function recorder(): LogSink & { lines: string[] } {
@@ -30,5 +30,19 @@ describe('DeferredLogger', () => {
     d.attach(r);
     expect(r.lines).toHaveLength(1001);
     expect(r.lines.at(-1)).toBe('warn log records dropped before the logger started {"dropped":5}');
+  });
+
+  it('writes through an early sink at once when one is given, and switches to the attached logger', () => {
+    const lines: string[] = [];
+    const d = new DeferredLogger(jsonLineSink({ name: 'qp', level: 'info', bindings: { pod: 'p1' }, write: (l) => lines.push(l) }));
+    d.debug({}, 'below the level');
+    d.info({ port: 8012 }, 'ready');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, name: 'qp', pod: 'p1', port: 8012, msg: 'ready' });
+    const r = recorder();
+    d.attach(r);
+    d.warn({}, 'later');
+    expect(lines).toHaveLength(1);
+    expect(r.lines).toEqual(['warn later {}']);
   });
 });

@@ -1,7 +1,7 @@
 /**
- * A logger that buffers records until the real one is attached, so a process can listen before it loads pino
- * (~20 ms of startup, which for a queue-proxy is cold-start latency). Records keep their order; once attached,
- * calls go straight through.
+ * A logger for the first moments of a process, so it can listen before it loads pino (~20 ms of startup, which for
+ * a queue-proxy is cold-start latency). Until the real logger is attached, records go to an `early` sink if given
+ * (see `jsonLineSink`: same JSON shape as pino, written at once) or are buffered and replayed on attach.
  */
 export interface LogSink {
   debug(fields: Record<string, unknown>, msg: string): void;
@@ -15,8 +15,33 @@ type Level = keyof LogSink;
 /** Bound on buffered records: startup logs a handful; a flood before attach must not grow memory. */
 const MAX_BUFFERED = 1000;
 
+const PINO_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
+export interface JsonLineSinkOptions {
+  readonly name: string;
+  /** Lowest level written: 'debug' | 'info' | 'warn' | 'error'; anything else (e.g. 'silent') writes nothing. */
+  readonly level: string;
+  readonly bindings?: Readonly<Record<string, string | number | boolean>>;
+  readonly write?: (line: string) => void;
+}
+
+/** Writes pino-shaped JSON lines (`level`, `time`, `pid`, `name`, bindings, fields, `msg`) synchronously. */
+export function jsonLineSink(opts: JsonLineSinkOptions): LogSink {
+  const min = (PINO_LEVELS as Record<string, number | undefined>)[opts.level] ?? (opts.level === 'trace' ? 10 : 100);
+  const write = opts.write ?? ((line: string) => process.stdout.write(line));
+  const base = { pid: process.pid, name: opts.name, ...opts.bindings };
+  const at = (level: Level) => (fields: Record<string, unknown>, msg: string): void => {
+    const n = PINO_LEVELS[level];
+    if (n < min) return;
+    write(`${JSON.stringify({ level: n, time: Date.now(), ...base, ...fields, msg })}\n`);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 export class DeferredLogger implements LogSink {
   private target: LogSink | null = null;
+
+  constructor(private readonly early: LogSink | null = null) {}
   private readonly buffered: [Level, Record<string, unknown>, string][] = [];
   private dropped = 0;
 
@@ -28,7 +53,7 @@ export class DeferredLogger implements LogSink {
   }
 
   private log(level: Level, fields: Record<string, unknown>, msg: string): void {
-    const t = this.target;
+    const t = this.target ?? this.early;
     if (t !== null) t[level](fields, msg);
     else if (this.buffered.length < MAX_BUFFERED) this.buffered.push([level, fields, msg]);
     else this.dropped++;

@@ -15,11 +15,17 @@ const MAX_EARLY = 10_000;
 export class LateMetrics implements RequestMetrics, TextRegistry {
   private target: LoadedMetrics | null = null;
   private loading: Promise<LoadedMetrics> | null = null;
+  /** Called by a scrape that comes before the deferred load started. */
+  onDemand: (() => void) | null = null;
   readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
 
   /** [status, seconds, status, seconds, ...] observed before the registry existed. */
   private early: number[] = [];
   private depth = -1;
+
+  get attached(): boolean {
+    return this.loading !== null;
+  }
 
   attach(loading: Promise<LoadedMetrics>): void {
     this.loading = loading.then((m) => {
@@ -44,6 +50,7 @@ export class LateMetrics implements RequestMetrics, TextRegistry {
   }
 
   async metrics(): Promise<string> {
+    if (this.loading === null) this.onDemand?.();
     const m = this.target ?? (this.loading === null ? null : await this.loading);
     if (m === null) throw new Error('metrics not loaded');
     return m.registry.metrics();

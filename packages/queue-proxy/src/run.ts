@@ -12,7 +12,7 @@ import { ConfigError } from '@kdp/core/errors';
 import { Upstream } from '@kdp/core/http/upstream';
 import { Http1Engine } from '@kdp/core/http1/engine';
 import { lazyFallbackEngine } from '@kdp/core/fallback/lazy';
-import { DeferredLogger } from '@kdp/core/deferred-logger';
+import { DeferredLogger, jsonLineSink } from '@kdp/core/deferred-logger';
 import type { LogSink } from '@kdp/core/deferred-logger';
 import { RequestStats } from '@kdp/core/request-stats';
 import { shutdownOnSignals } from '@kdp/core/signals';
@@ -23,6 +23,17 @@ import { ReadinessProber } from './health/prober.js';
 import { closeServer, createAdminServer, createStatsServer, createUserMetricsServer, listen } from './servers.js';
 import { StatsReporter } from './stats-reporter.js';
 import { LateMetrics } from './late-metrics.js';
+
+/**
+ * Work moved off the startup path (pino, prom-client, protobufjs: ~20-35 ms each) runs this long after the
+ * listeners are up, so that it does not compete with the first requests of a cold start either (those arrive within
+ * milliseconds of readiness). A scrape that needs a module earlier loads it on demand.
+ */
+const DEFERRED_LOAD_MS = 300;
+
+function deferred(fn: () => void): void {
+  setTimeout(fn, DEFERRED_LOAD_MS).unref();
+}
 
 /** Knative waits up to 60 s for hijacked (websocket) connections after Shutdown (`hijackDrainDuration`). */
 const HIJACK_DRAIN_MS = 60_000;
@@ -54,7 +65,7 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
   // after the listeners are up: startup is cold-start latency. Until it loads, observations are dropped.
   const metrics = config.userMetricsEnabled ? new LateMetrics() : null;
   const loadMetrics = (): void => {
-    if (metrics === null) return;
+    if (metrics === null || metrics.attached) return;
     metrics.attach(
       import('./metrics.js').then((m) =>
         m.createQueueMetrics({
@@ -67,6 +78,7 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
       ),
     );
   };
+  if (metrics !== null) metrics.onDemand = loadMetrics;
 
   const handler = createQueueHandler({
     upstream,
@@ -100,8 +112,8 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
     listen(statsServer, config.metricsPort, host),
     userMetricsServer === null ? Promise.resolve(null) : listen(userMetricsServer, config.userMetricsPort, config.userMetricsHost),
   ]);
-  reporter.start();
-  setImmediate(loadMetrics);
+  reporter.start(DEFERRED_LOAD_MS);
+  deferred(loadMetrics);
 
   let shutdown: Promise<void> | null = null;
   return {
@@ -138,7 +150,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     throw err;
   }
   // pino loads after the listeners are up (see DeferredLogger): startup is cold-start latency.
-  const logger = new DeferredLogger();
+  const bindings = { revision: config.servingRevision, namespace: config.servingNamespace, pod: config.servingPod };
+  const logger = new DeferredLogger(jsonLineSink({ name: 'queue-proxy', level: config.logLevel, bindings }));
   const attachLogger = (): void => {
     import('@kdp/core/logger').then(
       (m) =>
@@ -146,7 +159,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           m.createLogger({
             name: 'queue-proxy',
             level: config.logLevel,
-            bindings: { revision: config.servingRevision, namespace: config.servingNamespace, pod: config.servingPod },
+            bindings,
           }),
         ),
       (err: unknown) => process.stderr.write(`cannot load the logger: ${String(err)}\n`),
@@ -161,8 +174,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
-  logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency }, 'queue-proxy ready');
-  setImmediate(attachLogger);
-
+  // Signal handlers first: whoever waits for the "ready" line may send SIGTERM the moment it reads it.
   shutdownOnSignals({ logger, shutdown: () => qp.shutdown() });
+  deferred(attachLogger);
+  logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency }, 'queue-proxy ready');
 }

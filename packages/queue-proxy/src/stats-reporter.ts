@@ -3,8 +3,8 @@
  * (`S:pkg/queue/protobuf_stats_reporter.go`): counts are divided by the period in seconds, `process_uptime` is
  * seconds since the reporter started, `timestamp` is never set.
  *
- * The protobuf codec (protobufjs, ~20 ms to load) is imported in the background once the proxy listens, so it is
- * not on the cold-start path; a scrape that arrives before it loaded waits for it.
+ * The protobuf codec (protobufjs, ~20 ms to load) is imported in the background a little after the proxy listens,
+ * so it is not on the cold-start path; a scrape that arrives before it loaded loads it and waits for it.
  */
 import type { RequestStats } from '@kdp/core/request-stats';
 import type { Stat } from '@kdp/core/stat-proto';
@@ -58,8 +58,9 @@ export class StatsReporter {
     });
   }
 
-  start(): void {
-    setImmediate(() => void this.load());
+  /** `loadAfterMs`: when to load the codec if no scrape asked for it first (kept off the cold-start path). */
+  start(loadAfterMs = 0): void {
+    setTimeout(() => void this.load(), loadAfterMs).unref();
     this.timer = setInterval(() => this.report(), this.periodMs);
     this.timer.unref();
   }

@@ -1,4 +1,4 @@
-import { readSampleAppConfig, SampleAppConfigError, type Env } from './config.js';
+import { readSampleAppConfig, SampleAppConfigError, type Env, type SampleAppConfig } from './config.js';
 import { startSampleApp, type SampleApp } from './server.js';
 
 /** What `run` needs from the process, so that tests can drive it without signals or exits. */
@@ -28,20 +28,10 @@ export function processDeps(): RunDeps {
  */
 export async function run(deps: RunDeps = processDeps()): Promise<SampleApp | undefined> {
   let app: SampleApp;
+  let config: SampleAppConfig;
   try {
-    const config = readSampleAppConfig(deps.env);
+    config = readSampleAppConfig(deps.env);
     app = await startSampleApp(config);
-    deps.writeStdout(
-      `${JSON.stringify({
-        level: 'info',
-        msg: 'listening',
-        pid: deps.pid,
-        host: app.host,
-        port: app.port,
-        target: config.target,
-        revision: config.revision ?? null,
-      })}\n`,
-    );
   } catch (err) {
     const problems = err instanceof SampleAppConfigError ? err.problems : [String(err)];
     deps.writeStderr(`${JSON.stringify({ level: 'error', msg: 'cannot start', problems })}\n`);
@@ -57,7 +47,19 @@ export async function run(deps: RunDeps = processDeps()): Promise<SampleApp | un
       },
     );
   };
+  // Signal handlers before the "listening" line: whoever waits for it may send SIGTERM the moment they read it.
   deps.onSignal('SIGTERM', stop);
   deps.onSignal('SIGINT', stop);
+  deps.writeStdout(
+    `${JSON.stringify({
+      level: 'info',
+      msg: 'listening',
+      pid: deps.pid,
+      host: app.host,
+      port: app.port,
+      target: config.target,
+      revision: config.revision ?? null,
+    })}\n`,
+  );
   return app;
 }

@@ -23,6 +23,8 @@ export interface Serving {
   readonly apiUrl: string;
   readonly logger: Logger;
   stop(): Promise<void>;
+  /** Prints the banner (URLs, state file). Separate from `serve` so callers can install signal handlers first. */
+  announce(): void;
 }
 
 export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startControlPlane }): Promise<Serving> {
@@ -66,16 +68,6 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
   const apiUrl = `http://${cfg.apiHost.includes(':') ? `[${cfg.apiHost}]` : cfg.apiHost}:${apiPort}`;
   const routerPort = new URL(cp.routerUrl).port;
   const services = store.services.size;
-  io.out(
-    [
-      'kdp serve is running',
-      `  router       ${cp.routerUrl}   services answer at http://<service>.<namespace>.${cp.domain}:${routerPort}`,
-      `  control API  ${apiUrl}   (the kdp CLI's --server / KDP_SERVER)`,
-      `  state        ${store.file}${services > 0 ? `   (${services} service${services === 1 ? '' : 's'} restored)` : ''}`,
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -87,13 +79,27 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
       await store.flush();
       await unlock();
     })());
-  return { routerUrl: cp.routerUrl, apiUrl, logger, stop };
+  const announce = (): void => {
+    io.out(
+      [
+        'kdp serve is running',
+        `  router       ${cp.routerUrl}   services answer at http://<service>.<namespace>.${cp.domain}:${routerPort}`,
+        `  control API  ${apiUrl}   (the kdp CLI's --server / KDP_SERVER)`,
+        `  state        ${store.file}${services > 0 ? `   (${services} service${services === 1 ? '' : 's'} restored)` : ''}`,
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  };
+  return { routerUrl: cp.routerUrl, apiUrl, logger, stop, announce };
 }
 
 /** `kdp serve` as a command: runs until SIGINT/SIGTERM (a second signal exits at once with 1). */
 export async function serveUntilSignal(cfg: ServeConfig, io: Io): Promise<number> {
   const serving = await serve(cfg, io);
+  // Signal handlers before the banner: whoever waits for it may send SIGTERM the moment they read it.
   shutdownOnSignals({ logger: serving.logger, shutdown: () => serving.stop() });
+  serving.announce();
   // The process now lives on its servers; shutdownOnSignals exits it.
   return new Promise<number>(() => undefined);
 }
