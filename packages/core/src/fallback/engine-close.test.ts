@@ -1,19 +1,26 @@
 import http from 'node:http';
-import http2 from 'node:http2';
 import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import type { Exchange, Outcome } from '../http/exchange.js';
 import { Upstream } from '../http/upstream.js';
 import { createFallbackEngine } from './engine.js';
-import { DEFAULT_EDITS, gate, request, startH2Upstream, startProxy, startUpstream, turns } from './harness.test-util.js';
+import {
+  DEFAULT_EDITS,
+  gate,
+  proxyTo,
+  request,
+  runCleanups,
+  startH2Proxy,
+  startUpstream,
+  startWsUpstream,
+  turns,
+  type Cleanup,
+} from './harness.test-util.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const cleanups: Cleanup[] = [];
+afterEach(() => runCleanups(cleanups));
 
 function tracked<T>(p: Promise<T>): { done: () => boolean; promise: Promise<T> } {
   let isDone = false;
@@ -29,11 +36,7 @@ describe('fallback engine close(graceMs)', () => {
       arrived.open();
       void release.promise.then(() => res.end('done'));
     });
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
-    });
+    const proxy = await proxyTo(up, cleanups);
     const pending = request(proxy.port);
     await arrived.promise;
     const closing = tracked(proxy.engine.close(5_000));
@@ -50,11 +53,7 @@ describe('fallback engine close(graceMs)', () => {
 
   it('closes idle keep-alive connections at once', async () => {
     const up = await startUpstream((_req, res) => res.end('x'));
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
-    });
+    const proxy = await proxyTo(up, cleanups);
     const agent = new http.Agent({ keepAlive: true });
     cleanups.push(async () => {
       agent.destroy();
@@ -76,15 +75,7 @@ describe('fallback engine close(graceMs)', () => {
   });
 
   it('waits for an open websocket, then resolves', async () => {
-    const up = await startUpstream((_req, res) => res.end());
-    const wss = new WebSocketServer({ server: up.server });
-    wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d)));
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      wss.close();
-      await up.stop();
-    });
+    const proxy = await proxyTo(await startWsUpstream((ws) => ws.on('message', (d) => ws.send(d))), cleanups);
     const ws = new WebSocket(`ws://127.0.0.1:${String(proxy.port)}/`);
     await once(ws, 'open');
     const closing = tracked(proxy.engine.close(5_000));
@@ -102,11 +93,7 @@ describe('fallback engine close(graceMs)', () => {
   it('destroys what is left after graceMs; those exchanges finish with outcome timeout', async () => {
     const arrived = gate();
     const up = await startUpstream(() => arrived.open());
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
-    });
+    const proxy = await proxyTo(up, cleanups);
     const pending = request(proxy.port);
     pending.catch(() => undefined);
     await arrived.promise;
@@ -120,21 +107,13 @@ describe('fallback engine close(graceMs)', () => {
   it('sends GOAWAY to HTTP/2 clients and lets open streams finish', async () => {
     const release = gate();
     const arrived = gate();
-    const up = await startH2Upstream((stream) => {
+    const { proxy, client } = await startH2Proxy((stream) => {
       arrived.open();
       void release.promise.then(() => {
         stream.respond({ ':status': 200 });
         stream.end('h2 done');
       });
-    });
-    const proxy = await startProxy({ upstreamPort: up.port });
-    const client = http2.connect(`http://127.0.0.1:${String(proxy.port)}`);
-    client.on('error', () => undefined);
-    cleanups.push(async () => {
-      client.destroy();
-      await proxy.stop();
-      await up.stop();
-    });
+    }, cleanups);
     const goaway = once(client, 'goaway');
     const req = client.request({ ':path': '/' });
     let body = '';
@@ -181,13 +160,8 @@ describe('onFinish exactly once', () => {
         res.write('x');
       }
     });
-    const proxy = await startProxy({
-      upstreamPort: up.port,
+    const proxy = await proxyTo(up, cleanups, {
       timeouts: { totalMs: 100, responseStartMs: 0, idleMs: 0, message: 'request timeout' },
-    });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
     });
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < 5; i++) {

@@ -11,13 +11,17 @@ import type { ExchangeHandler, Outcome, Protocol } from '../http/exchange.js';
 import { Upstream } from '../http/upstream.js';
 import { Http1Engine } from '../http1/engine.js';
 import { createFallbackEngine } from './engine.js';
-import { DEFAULT_EDITS, rawRequest, startH2Upstream, startUpstream } from './harness.test-util.js';
+import {
+  DEFAULT_EDITS,
+  rawRequest,
+  runCleanups,
+  startH2Upstream,
+  startUpstream,
+  type Cleanup,
+} from './harness.test-util.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const cleanups: Cleanup[] = [];
+afterEach(() => runCleanups(cleanups));
 
 interface Seen {
   protocol: Protocol;

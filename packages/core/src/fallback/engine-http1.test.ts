@@ -1,16 +1,19 @@
 import http from 'node:http';
 import net from 'node:net';
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   closedPort,
   gate,
+  proxyTo,
   rawRequest,
   readUntil,
   request,
+  runCleanups,
   startProxy,
+  startRawUpstream,
   startUpstream,
   turns,
+  type Cleanup,
   type Proxy,
   type TestUpstream,
 } from './harness.test-util.js';
@@ -43,21 +46,18 @@ function seenHeader(seen: Seen, lower: string): string[] {
   return out;
 }
 
-let cleanups: (() => Promise<void>)[] = [];
-async function setup(handler: http.RequestListener, opts: Partial<Parameters<typeof startProxy>[0]> = {}): Promise<{ up: TestUpstream; proxy: Proxy }> {
+const cleanups: Cleanup[] = [];
+async function setup(handler: http.RequestListener, opts: Parameters<typeof proxyTo>[2] = {}): Promise<{ up: TestUpstream; proxy: Proxy }> {
   const up = await startUpstream(handler);
-  const proxy = await startProxy({ upstreamPort: up.port, ...opts });
-  cleanups.push(async () => {
-    await proxy.stop();
-    await up.stop();
-  });
-  return { up, proxy };
+  return { up, proxy: await proxyTo(up, cleanups, opts) };
 }
 
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+/** A proxy in front of a raw TCP upstream that `onSocket` speaks for. */
+async function rawSetup(onSocket: (s: net.Socket) => void): Promise<Proxy> {
+  return proxyTo(await startRawUpstream(onSocket), cleanups);
+}
+
+afterEach(() => runCleanups(cleanups));
 
 /** Every exchange got exactly one onFinish and none is left active. */
 function expectAllFinishedOnce(proxy: Proxy): void {
@@ -193,7 +193,7 @@ describe('fallback engine, HTTP/1.x', () => {
   });
 
   it('relays 103 Early Hints and other 1xx responses before the final one', async () => {
-    const upstream = net.createServer((s) => {
+    const proxy = await rawSetup((s) => {
       s.once('data', () => {
         s.end(
           'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n' +
@@ -201,13 +201,6 @@ describe('fallback engine, HTTP/1.x', () => {
             'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
         );
       });
-    });
-    upstream.listen(0, '127.0.0.1');
-    await once(upstream, 'listening');
-    const proxy = await startProxy({ upstreamPort: (upstream.address() as net.AddressInfo).port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      upstream.close();
     });
     const r = await request(proxy.port);
     expect(r.informational.map((i) => i.statusCode)).toEqual([103, 104]);
@@ -232,17 +225,10 @@ describe('fallback engine, HTTP/1.x', () => {
   });
 
   it('aborts the client connection when upstream fails after the head', async () => {
-    const upstream = net.createServer((s) => {
+    const proxy = await rawSetup((s) => {
       s.once('data', () => {
         s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial', () => s.destroy());
       });
-    });
-    upstream.listen(0, '127.0.0.1');
-    await once(upstream, 'listening');
-    const proxy = await startProxy({ upstreamPort: (upstream.address() as net.AddressInfo).port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      upstream.close();
     });
     await expect(request(proxy.port)).rejects.toThrow();
     const [f] = await proxy.finished(1);
@@ -373,20 +359,13 @@ describe('fallback engine, HTTP/1.x', () => {
     // Each upstream connection answers its first request and drops the second without a word, as a server whose
     // keep-alive timer fired at that very moment would.
     let connections = 0;
-    const upstream = net.createServer((s) => {
+    const proxy = await rawSetup((s) => {
       connections++;
       let served = 0;
       s.on('data', () => {
         if (served++ === 0) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
         else s.destroy();
       });
-    });
-    upstream.listen(0, '127.0.0.1');
-    await once(upstream, 'listening');
-    const proxy = await startProxy({ upstreamPort: (upstream.address() as net.AddressInfo).port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      upstream.close();
     });
     expect((await request(proxy.port)).body).toBe('ok');
     const second = await request(proxy.port);

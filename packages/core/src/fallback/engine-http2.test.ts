@@ -1,48 +1,23 @@
 import http2 from 'node:http2';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedPort, gate, startH2Upstream, startProxy, type Proxy } from './harness.test-util.js';
+import {
+  closedPort,
+  gate,
+  h2Client,
+  readH2 as read,
+  runCleanups,
+  startH2Proxy,
+  startProxy,
+  type Cleanup,
+  type Proxy,
+} from './harness.test-util.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const cleanups: Cleanup[] = [];
+afterEach(() => runCleanups(cleanups));
 
-async function setup(onStream: Parameters<typeof startH2Upstream>[0]): Promise<{ proxy: Proxy; client: http2.ClientHttp2Session }> {
-  const up = await startH2Upstream(onStream);
-  const proxy = await startProxy({ upstreamPort: up.port });
-  const client = http2.connect(`http://127.0.0.1:${String(proxy.port)}`);
-  client.on('error', () => undefined);
-  cleanups.push(async () => {
-    client.destroy();
-    await proxy.stop();
-    await up.stop();
-  });
-  return { proxy, client };
-}
-
-interface H2Reply {
-  headers: http2.IncomingHttpHeaders;
-  informational: http2.IncomingHttpHeaders[];
-  body: string;
-  trailers: http2.IncomingHttpHeaders | undefined;
-}
-
-function read(stream: http2.ClientHttp2Stream): Promise<H2Reply> {
-  return new Promise((resolve, reject) => {
-    const informational: http2.IncomingHttpHeaders[] = [];
-    let headers: http2.IncomingHttpHeaders = {};
-    let trailers: http2.IncomingHttpHeaders | undefined;
-    let body = '';
-    stream.on('headers', (h) => informational.push(h));
-    stream.on('response', (h) => (headers = h));
-    stream.on('trailers', (t: http2.IncomingHttpHeaders) => (trailers = t));
-    stream.setEncoding('utf8');
-    stream.on('data', (d: string) => (body += d));
-    stream.on('error', reject);
-    stream.on('end', () => resolve({ headers, informational, body, trailers }));
-  });
+function setup(onStream: Parameters<typeof startH2Proxy>[0]): Promise<{ proxy: Proxy; client: http2.ClientHttp2Session }> {
+  return startH2Proxy(onStream, cleanups);
 }
 
 describe('fallback engine, h2c prior knowledge', () => {
@@ -160,11 +135,8 @@ describe('fallback engine, h2c prior knowledge', () => {
   it('answers 502 with the dial error when the upstream port is closed', async () => {
     const port = await closedPort();
     const proxy = await startProxy({ upstreamPort: port });
-    const client = http2.connect(`http://127.0.0.1:${String(proxy.port)}`);
-    cleanups.push(async () => {
-      client.destroy();
-      await proxy.stop();
-    });
+    cleanups.push(() => proxy.stop());
+    const client = h2Client(proxy, cleanups);
     const r = await read(client.request({ ':path': '/' }));
     expect(r.headers[':status']).toBe(502);
     expect(r.headers['x-kdp-error']).toBe('upstream-unreachable');

@@ -3,13 +3,20 @@ import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Timeouts } from '../http/exchange.js';
-import { gate, request, startH2Upstream, startProxy, startUpstream, type Proxy } from './harness.test-util.js';
+import {
+  gate,
+  proxyTo,
+  readH2,
+  request,
+  runCleanups,
+  startH2Proxy,
+  startUpstream,
+  type Cleanup,
+  type Proxy,
+} from './harness.test-util.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const cleanups: Cleanup[] = [];
+afterEach(() => runCleanups(cleanups));
 
 const MSG = 'request timeout';
 function t(over: Partial<Timeouts>): Timeouts {
@@ -20,11 +27,7 @@ async function setup(handler: http.RequestListener, timeouts: Timeouts): Promise
   const up = await startUpstream(handler);
   const gone = gate();
   up.server.on('request', (req: http.IncomingMessage) => req.socket.once('close', () => gone.open()));
-  const proxy = await startProxy({ upstreamPort: up.port, timeouts });
-  cleanups.push(async () => {
-    await proxy.stop();
-    await up.stop();
-  });
+  const proxy = await proxyTo(up, cleanups, { timeouts });
   return { proxy, upstreamGone: gone.promise };
 }
 
@@ -144,29 +147,13 @@ describe('fallback engine timeouts (contract §3)', () => {
 });
 
 describe('fallback engine timeouts over HTTP/2', () => {
-  async function h2Setup(onStream: Parameters<typeof startH2Upstream>[0], timeouts: Timeouts): Promise<{ proxy: Proxy; client: http2.ClientHttp2Session }> {
-    const up = await startH2Upstream(onStream);
-    const proxy = await startProxy({ upstreamPort: up.port, timeouts });
-    const client = http2.connect(`http://127.0.0.1:${String(proxy.port)}`);
-    client.on('error', () => undefined);
-    cleanups.push(async () => {
-      client.destroy();
-      await proxy.stop();
-      await up.stop();
-    });
-    return { proxy, client };
+  function h2Setup(onStream: Parameters<typeof startH2Proxy>[0], timeouts: Timeouts): Promise<{ proxy: Proxy; client: http2.ClientHttp2Session }> {
+    return startH2Proxy(onStream, cleanups, { timeouts });
   }
 
-  function read(stream: http2.ClientHttp2Stream): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      let status = 0;
-      let body = '';
-      stream.on('response', (h) => (status = Number(h[':status'])));
-      stream.setEncoding('utf8');
-      stream.on('data', (d: string) => (body += d));
-      stream.on('error', reject);
-      stream.on('end', () => resolve({ status, body }));
-    });
+  async function read(stream: http2.ClientHttp2Stream): Promise<{ status: number; body: string }> {
+    const { status, body } = await readH2(stream);
+    return { status, body };
   }
 
   it('T with nothing written: 504', async () => {

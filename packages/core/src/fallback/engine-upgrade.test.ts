@@ -3,33 +3,31 @@ import net from 'node:net';
 import { execFile, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
-import { rawRequest, startH2Upstream, startProxy, startUpstream, type Proxy } from './harness.test-util.js';
+import { WebSocket } from 'ws';
+import {
+  proxyTo,
+  rawRequest,
+  runCleanups,
+  startH2Upstream,
+  startRawUpstream,
+  startUpstream,
+  startWsUpstream,
+  type Cleanup,
+  type Proxy,
+} from './harness.test-util.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const cleanups: Cleanup[] = [];
+afterEach(() => runCleanups(cleanups));
 
 async function wsSetup(): Promise<{ proxy: Proxy; upstreamSockets: Set<net.Socket>; seenHeaders: http.IncomingHttpHeaders[] }> {
-  const up = await startUpstream((_req, res) => {
-    res.end('plain');
-  });
   const seenHeaders: http.IncomingHttpHeaders[] = [];
   const upstreamSockets = new Set<net.Socket>();
-  const wss = new WebSocketServer({ server: up.server });
-  wss.on('connection', (ws, req) => {
+  const up = await startWsUpstream((ws, req) => {
     seenHeaders.push(req.headers);
     upstreamSockets.add(req.socket);
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
-  });
-  const proxy = await startProxy({ upstreamPort: up.port });
-  cleanups.push(async () => {
-    await proxy.stop();
-    wss.close();
-    await up.stop();
-  });
+  }, 'plain');
+  const proxy = await proxyTo(up, cleanups);
   return { proxy, upstreamSockets, seenHeaders };
 }
 
@@ -69,28 +67,24 @@ describe('fallback engine, upgrades', () => {
 
   it('tunnels the bytes that came along with both heads', async () => {
     // Upstream answers 101 and its first tunnel bytes in one write, then echoes what it receives, upper-cased.
-    const up = net.createServer((s) => {
-      let head = '';
-      const onData = (d: Buffer): void => {
-        head += d.toString('latin1');
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        s.removeListener('data', onData);
-        s.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nfrom-up;');
-        const rest = head.slice(end + 4);
-        if (rest !== '') s.write(rest.toUpperCase());
-        s.on('data', (more: Buffer) => s.write(more.toString('latin1').toUpperCase()));
-        s.on('end', () => s.end());
-      };
-      s.on('data', onData);
-    });
-    up.listen(0, '127.0.0.1');
-    await once(up, 'listening');
-    const proxy = await startProxy({ upstreamPort: (up.address() as net.AddressInfo).port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      up.close();
-    });
+    const proxy = await proxyTo(
+      await startRawUpstream((s) => {
+        let head = '';
+        const onData = (d: Buffer): void => {
+          head += d.toString('latin1');
+          const end = head.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          s.removeListener('data', onData);
+          s.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nfrom-up;');
+          const rest = head.slice(end + 4);
+          if (rest !== '') s.write(rest.toUpperCase());
+          s.on('data', (more: Buffer) => s.write(more.toString('latin1').toUpperCase()));
+          s.on('end', () => s.end());
+        };
+        s.on('data', onData);
+      }),
+      cleanups,
+    );
     const c = net.connect(proxy.port, '127.0.0.1');
     let got = '';
     c.on('data', (d: Buffer) => {
@@ -110,11 +104,7 @@ describe('fallback engine, upgrades', () => {
       res.writeHead(403, { 'Content-Type': 'text/plain', 'X-Why': 'no' });
       res.end(`refused ${req.headers.upgrade ?? ''}`);
     });
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
-    });
+    const proxy = await proxyTo(up, cleanups);
     const out = await rawRequest(
       proxy.port,
       'GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
@@ -127,16 +117,12 @@ describe('fallback engine, upgrades', () => {
   });
 
   it('answers 502 when upstream switches to another protocol than requested', async () => {
-    const up = net.createServer((s) => {
-      s.once('data', () => s.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n'));
-    });
-    up.listen(0, '127.0.0.1');
-    await once(up, 'listening');
-    const proxy = await startProxy({ upstreamPort: (up.address() as net.AddressInfo).port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      up.close();
-    });
+    const proxy = await proxyTo(
+      await startRawUpstream((s) => {
+        s.once('data', () => s.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n'));
+      }),
+      cleanups,
+    );
     const out = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
     expect(out).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
     expect(out).toContain('backend tried to switch protocol "other" when "websocket" was requested\n');
@@ -163,11 +149,7 @@ describe('fallback engine, upgrades', () => {
       req.on('data', (d: Buffer) => (b += d.toString()));
       req.on('end', () => res.end(`upgrade=${req.headers.upgrade ?? 'none'} body=${b}`));
     });
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
-    });
+    const proxy = await proxyTo(up, cleanups);
     const out = await rawRequest(
       proxy.port,
       'POST / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\nContent-Length: 4\r\n\r\nbody',
@@ -177,17 +159,9 @@ describe('fallback engine, upgrades', () => {
   });
 
   it('kills a websocket tunnel when the total timeout fires, whatever its traffic', async () => {
-    const up = await startUpstream((_req, res) => res.end());
-    const wss = new WebSocketServer({ server: up.server });
-    wss.on('connection', (ws) => ws.on('message', (d) => ws.send(d)));
-    const proxy = await startProxy({
-      upstreamPort: up.port,
+    const up = await startWsUpstream((ws) => ws.on('message', (d) => ws.send(d)));
+    const proxy = await proxyTo(up, cleanups, {
       timeouts: { totalMs: 300, responseStartMs: 0, idleMs: 0, message: 'request timeout' },
-    });
-    cleanups.push(async () => {
-      await proxy.stop();
-      wss.close();
-      await up.stop();
     });
     const ws = await openWs(proxy.port);
     expect(await echoOnce(ws, 'a')).toBe('a');
@@ -212,11 +186,7 @@ describe.skipIf(!curlHasHttp2())('fallback engine, Upgrade: h2c (curl --http2)',
       stream.respond({ ':status': 200, 'x-upstream-proto': 'h2', 'x-xff': String(headers['x-forwarded-for']) });
       stream.end(`h2 ${String(headers[':path'])}\n`);
     });
-    const proxy = await startProxy({ upstreamPort: up.port });
-    cleanups.push(async () => {
-      await proxy.stop();
-      await up.stop();
-    });
+    const proxy = await proxyTo(up, cleanups);
     const base = `http://127.0.0.1:${String(proxy.port)}`;
     const out = await new Promise<string>((resolve, reject) => {
       execFile('curl', ['-s', '-i', '--http2', `${base}/one`, `${base}/two`], { timeout: 10_000 }, (err, stdout) => {

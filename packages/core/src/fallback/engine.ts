@@ -58,7 +58,7 @@ class Engine implements FallbackEngine, ExchangeOwner {
   closing = false;
   private closed = false;
   private closeState: CloseState | null = null;
-  private readonly active = new Set<BaseExchange>();
+  private readonly active = new Set<BaseExchange<string>>();
   private readonly sockets = new Set<Socket>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly handler: ExchangeHandler;
@@ -180,7 +180,7 @@ class Engine implements FallbackEngine, ExchangeOwner {
     return promise;
   }
 
-  exchangeEnded(ex: BaseExchange): void {
+  exchangeEnded(ex: BaseExchange<string>): void {
     this.active.delete(ex);
     if (!this.closing) return;
     // The connection that carried it may be idle now.
@@ -240,7 +240,7 @@ class Engine implements FallbackEngine, ExchangeOwner {
     this.h1.emit('connection', socket);
   }
 
-  private start(ex: BaseExchange): void {
+  private start(ex: BaseExchange<string>): void {
     this.active.add(ex);
     try {
       this.handler(ex);

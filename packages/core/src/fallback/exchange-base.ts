@@ -23,7 +23,7 @@ import { errorHeaders, KDP_ERROR_HEADER, KdpCause, TEXT_ERROR_HEADERS } from '..
 export interface ExchangeOwner {
   /** True once `close()` started: responses that have not started get `Connection: close`. */
   readonly closing: boolean;
-  exchangeEnded(ex: BaseExchange): void;
+  exchangeEnded(ex: BaseExchange<string>): void;
 }
 
 /** Headers of a 502 the engine generated (Go's `http.Error` plus the kdp marker), as the fast path sends them. */
@@ -47,7 +47,18 @@ export function bodyless(status: number): boolean {
   return status < 200 || status === 204 || status === 304;
 }
 
-export abstract class BaseExchange implements Exchange {
+/** Swallows an event nobody needs (stream `error`s a close or a reset already reports). */
+export const ignore = (): void => undefined;
+
+/** Where every exchange can be; an exchange adds its own phases through `BaseExchange<Extra>`. */
+export type BasePhase = 'new' | 'forwarding' | 'local';
+
+/**
+ * The flow every exchange follows, whatever the protocol: `forward` once from `new`, `respond` until a response
+ * started, a 502 when upstream fails before its head and an abort of the client's response after it. Subclasses
+ * supply the protocol's side (`prepare`, `send`, `writeLocal`, `detachUpstream`, `abortClient`).
+ */
+export abstract class BaseExchange<Extra extends string = never> implements Exchange {
   state: unknown = undefined;
   onFinish: FinishListener | null = null;
   readonly startedAt: number = performance.now();
@@ -56,6 +67,13 @@ export abstract class BaseExchange implements Exchange {
   protected status = 0;
   /** Outcome decided before the response ends (error, timeout); the finish paths default to it. */
   protected outcome: Outcome | null = null;
+  protected phase: BasePhase | Extra = 'new';
+  /** Set by `forward`. */
+  protected upstream: Upstream | null = null;
+  /** Upstream framed its body with Content-Length: a timeout cannot append to it, only abort (contract §3.2). */
+  protected declaredLength = false;
+  /** The one retry on a fresh upstream connection or session was spent. */
+  protected retried = false;
 
   private started = false;
   private done = false;
@@ -82,17 +100,45 @@ export abstract class BaseExchange implements Exchange {
   }
 
   abstract header(lowerName: string): string | undefined;
-  abstract respond(status: number, headers: HeaderList, body: string): void;
-  abstract forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void;
+  /** `close()` started. */
+  abstract onEngineClosing(): void;
 
   /** A timeout fired: answer 504, or cut the started response (contract §3.2). Set `outcome` to 'timeout'. */
   protected abstract onTimeout(message: string): void;
   /** Release upstream resources; called once, from `finish`. */
   protected abstract release(): void;
-  /** `close()` started. */
-  abstract onEngineClosing(): void;
+  /** Builds the upstream request head from the client's; called once, from `forward`. */
+  protected abstract prepare(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra: HeaderList | undefined): void;
+  /** Sends the prepared request upstream (again, for the one retry). */
+  protected abstract send(upstream: Upstream): void;
+  /** Answers the client with a response of our own; sets `phase` to 'local'. */
+  protected abstract writeLocal(status: number, headers: HeaderList, body: string): void;
+  /** Stops relaying between upstream and client, and lets go of the upstream request. */
+  protected abstract detachUpstream(): void;
+  /** Cuts the client's response as failed (connection or stream reset). */
+  protected abstract abortClient(): void;
+
+  respond(status: number, headers: HeaderList, body: string): void {
+    if (this.finished || this.responseStarted || this.phase === 'local') return;
+    this.detachUpstream();
+    this.writeLocal(status, headers, body);
+  }
+
+  forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void {
+    if (this.finished || this.phase !== 'new') return;
+    this.phase = 'forwarding';
+    this.upstream = upstream;
+    this.prepare(upstream, edits, host, extra);
+    this.send(upstream);
+  }
+
   /** `close()` grace expired: end now with outcome 'timeout' and destroy what is left. */
-  abstract kill(): void;
+  kill(): void {
+    if (this.finished) return;
+    this.outcome = 'timeout';
+    this.finish('timeout');
+    this.destroyClient();
+  }
 
   setTimeouts(t: Timeouts): void {
     if (this.timeouts !== null || this.done) return;
@@ -109,6 +155,38 @@ export abstract class BaseExchange implements Exchange {
   /** Bytes went to the client through the response (not through a hijacked tunnel: contract §3.4). */
   protected noteWrite(): void {
     this.lastWriteAt = performance.now();
+  }
+
+  /** The final response head went to the client. */
+  protected noteHead(status: number): void {
+    this.status = status;
+    this.started = true;
+    this.lastWriteAt = performance.now();
+  }
+
+  /** Counts each upstream body chunk relayed as a write (idle timeout); one listener per exchange, made once. */
+  protected readonly onUpstreamData = (): void => {
+    this.noteWrite();
+  };
+
+  /** What `kill` leaves of the client's side; the same as a failure unless the protocol tells them apart. */
+  protected destroyClient(): void {
+    this.abortClient();
+  }
+
+  /** Upstream failed after the head went out: abort the client's response (Go panics with ErrAbortHandler). */
+  protected broken(): void {
+    if (this.finished || this.outcome !== null) return;
+    this.outcome = 'upstream-error';
+    this.detachUpstream();
+    this.abortClient();
+  }
+
+  /** Upstream failed before its head: answer 502 with Go's error text. */
+  protected fail502(text: string): void {
+    if (this.finished) return;
+    this.outcome = 'upstream-error';
+    this.writeLocal(502, UNREACHABLE_HEADERS, `${text}\n`);
   }
 
   /** Ends the exchange exactly once: timers cleared, upstream released, then `onFinish`. */

@@ -6,14 +6,7 @@
 import http2, { type ClientHttp2Stream, type ServerHttp2Stream } from 'node:http2';
 import type { ForwardEdits, HeaderList } from '../http/exchange.js';
 import type { Upstream } from '../http/upstream.js';
-import {
-  BaseExchange,
-  bodyless,
-  clientAddress,
-  TIMEOUT_HEADERS,
-  UNREACHABLE_HEADERS,
-  type ExchangeOwner,
-} from './exchange-base.js';
+import { BaseExchange, bodyless, clientAddress, ignore, TIMEOUT_HEADERS, type ExchangeOwner } from './exchange-base.js';
 import { h2LocalHeaders, h2RequestHeaders, h2ResponseHeaders, headerValue } from './headers.js';
 import { h2Pool } from './pools.js';
 import { describeUpstreamError } from './upstream-error.js';
@@ -26,14 +19,9 @@ const {
   NGHTTP2_FLAG_END_STREAM,
 } = http2.constants;
 
-type Phase = 'new' | 'forwarding' | 'local';
 type OutgoingH2Headers = Record<string, string | string[]>;
 
-const ignore = (): void => undefined;
-
 export class H2Exchange extends BaseExchange {
-  private phase: Phase = 'new';
-  private upstream: Upstream | null = null;
   private upHeaders: OutgoingH2Headers = {};
   private up: ClientHttp2Stream | null = null;
   private upError: unknown = null;
@@ -42,8 +30,6 @@ export class H2Exchange extends BaseExchange {
   private upComplete = false;
   /** Our side of the stream is complete (END_STREAM queued), so a later close is not an abort. */
   private ended = false;
-  private declaredLength = false;
-  private retried = false;
   private upTrailers: readonly string[] | null = null;
   private clientTrailers: readonly string[] | null = null;
 
@@ -69,16 +55,11 @@ export class H2Exchange extends BaseExchange {
     return headerValue(this.raw, lowerName);
   }
 
-  respond(status: number, headers: HeaderList, body: string): void {
-    if (this.finished || this.responseStarted || this.phase === 'local') return;
-    this.detachUpstream();
-    this.writeLocal(status, headers, body);
+  onEngineClosing(): void {
+    // The engine sends GOAWAY on the session; streams already open complete normally.
   }
 
-  forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void {
-    if (this.finished || this.phase !== 'new') return;
-    this.phase = 'forwarding';
-    this.upstream = upstream;
+  protected prepare(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra: HeaderList | undefined): void {
     this.upHeaders = h2RequestHeaders(this.raw, {
       edits,
       extra,
@@ -92,18 +73,6 @@ export class H2Exchange extends BaseExchange {
         this.clientTrailers = raw;
       });
     }
-    this.send(upstream);
-  }
-
-  onEngineClosing(): void {
-    // The engine sends GOAWAY on the session; streams already open complete normally.
-  }
-
-  kill(): void {
-    if (this.finished) return;
-    this.outcome = 'timeout';
-    this.finish('timeout');
-    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
   }
 
   protected onTimeout(message: string): void {
@@ -114,7 +83,7 @@ export class H2Exchange extends BaseExchange {
     if (!stream.headersSent) {
       this.writeLocal(504, TIMEOUT_HEADERS, message);
     } else if (this.declaredLength || stream.writableEnded) {
-      stream.close(NGHTTP2_INTERNAL_ERROR);
+      this.abortClient();
     } else {
       this.upTrailers = null;
       stream.end(message);
@@ -125,7 +94,7 @@ export class H2Exchange extends BaseExchange {
     this.detachUpstream();
   }
 
-  private send(upstream: Upstream): void {
+  protected send(upstream: Upstream): void {
     const pool = h2Pool(upstream);
     const session = pool.session();
     const endStream = this.stream.endAfterHeaders;
@@ -195,9 +164,7 @@ export class H2Exchange extends BaseExchange {
       return;
     }
     this.responded = true;
-    this.status = status;
-    this.markStarted();
-    this.noteWrite();
+    this.noteHead(status);
     if (endStream || stream.writableEnded) {
       this.ended = true;
       this.upComplete = true;
@@ -230,10 +197,6 @@ export class H2Exchange extends BaseExchange {
     });
   }
 
-  private readonly onUpstreamData = (): void => {
-    this.noteWrite();
-  };
-
   private onUpstreamClose(up: ClientHttp2Stream, resetSession: () => void): void {
     if (this.up !== up || this.finished) return;
     if (this.upComplete) {
@@ -262,19 +225,16 @@ export class H2Exchange extends BaseExchange {
   }
 
   /** Upstream failed after the head went out: reset the client stream (Go's server does on ErrAbortHandler). */
-  private broken(): void {
-    if (this.finished || this.outcome !== null) return;
-    this.outcome = 'upstream-error';
-    this.detachUpstream();
+  protected abortClient(): void {
     if (!this.stream.closed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
   }
 
-  private fail502(text: string): void {
-    this.outcome = 'upstream-error';
-    this.writeLocal(502, UNREACHABLE_HEADERS, `${text}\n`);
+  /** `close()` grace expired: the stream is cancelled, not failed. */
+  protected override destroyClient(): void {
+    if (!this.stream.closed) this.stream.close(NGHTTP2_CANCEL);
   }
 
-  private writeLocal(status: number, headers: HeaderList, body: string): void {
+  protected writeLocal(status: number, headers: HeaderList, body: string): void {
     this.phase = 'local';
     const stream = this.stream;
     if (stream.closed || stream.destroyed || stream.headersSent) return;
@@ -282,10 +242,8 @@ export class H2Exchange extends BaseExchange {
     const h = h2LocalHeaders(status, headers);
     if (!bodyless(status) && h['content-length'] === undefined) h['content-length'] = String(buf.length);
     stream.respond(h, { endStream: buf.length === 0 });
-    this.status = status;
     this.ended = true;
-    this.markStarted();
-    this.noteWrite();
+    this.noteHead(status);
     if (stream.writableEnded) return;
     stream.end(buf, () => {
       // Answered before the request body was read: stop it, rather than wait for a body nobody wants.
@@ -293,7 +251,7 @@ export class H2Exchange extends BaseExchange {
     });
   }
 
-  private detachUpstream(): void {
+  protected detachUpstream(): void {
     const up = this.up;
     this.up = null;
     if (up === null) return;

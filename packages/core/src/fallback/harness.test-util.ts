@@ -8,6 +8,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { once } from 'node:events';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Exchange, ExchangeHandler, ForwardEdits, Outcome, Timeouts } from '../http/exchange.js';
 import { Upstream } from '../http/upstream.js';
 import { createFallbackEngine, type FallbackEngine } from './engine.js';
@@ -132,9 +133,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     };
     socket.on('data', onData);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listenLocal(server);
 
   return {
     port,
@@ -158,6 +157,18 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   };
 }
 
+/** Listens on 127.0.0.1, port 0; resolves with the port. */
+async function listenLocal(server: net.Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function closeServer(server: net.Server): Promise<void> {
+  server.close();
+  await once(server, 'close');
+}
+
 export interface TestUpstream {
   readonly port: number;
   readonly server: http.Server;
@@ -166,15 +177,47 @@ export interface TestUpstream {
 
 export async function startUpstream(handler: http.RequestListener): Promise<TestUpstream> {
   const server = http.createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: await listenLocal(server),
     server,
-    async stop() {
+    stop() {
       server.closeAllConnections();
+      return closeServer(server);
+    },
+  };
+}
+
+/** An upstream that answers plain requests with `plainBody` and accepts websockets, handing each to `onSocket`. */
+export async function startWsUpstream(
+  onSocket: (ws: WebSocket, req: http.IncomingMessage) => void,
+  plainBody?: string,
+): Promise<TestUpstream> {
+  const up = await startUpstream((_req, res) => res.end(plainBody));
+  const wss = new WebSocketServer({ server: up.server });
+  wss.on('connection', onSocket);
+  return {
+    port: up.port,
+    server: up.server,
+    stop() {
+      wss.close();
+      return up.stop();
+    },
+  };
+}
+
+export interface TestRawUpstream {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** An upstream speaking whatever `onSocket` writes on each raw connection. `stop` only stops listening. */
+export async function startRawUpstream(onSocket: (s: net.Socket) => void): Promise<TestRawUpstream> {
+  const server = net.createServer(onSocket);
+  return {
+    port: await listenLocal(server),
+    stop() {
       server.close();
-      await once(server, 'close');
+      return Promise.resolve();
     },
   };
 }
@@ -195,15 +238,12 @@ export async function startH2Upstream(
     s.once('close', () => sessions.delete(s));
   });
   server.on('stream', onStream);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: await listenLocal(server),
     server,
-    async stop() {
+    stop() {
       for (const s of sessions) s.destroy();
-      server.close();
-      await once(server, 'close');
+      return closeServer(server);
     },
   };
 }
@@ -211,12 +251,77 @@ export async function startH2Upstream(
 /** A port nothing listens on. */
 export async function closedPort(): Promise<number> {
   const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as net.AddressInfo).port;
-  s.close();
-  await once(s, 'close');
+  const port = await listenLocal(s);
+  await closeServer(s);
   return port;
+}
+
+export type Cleanup = () => Promise<void>;
+
+/** Runs `cleanups` last added first (for `afterEach`), and empties the list. */
+export async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+}
+
+/** Starts a proxy in front of `up`; stopping both (the proxy first) is added to `cleanups`. */
+export async function proxyTo(
+  up: { readonly port: number; stop(): Promise<void> },
+  cleanups: Cleanup[],
+  opts: Omit<ProxyOptions, 'upstreamPort'> = {},
+): Promise<Proxy> {
+  const proxy = await startProxy({ ...opts, upstreamPort: up.port });
+  cleanups.push(async () => {
+    await proxy.stop();
+    await up.stop();
+  });
+  return proxy;
+}
+
+/** An h2c (prior knowledge) client session to the proxy, destroyed on cleanup before what was added earlier. */
+export function h2Client(proxy: Proxy, cleanups: Cleanup[]): http2.ClientHttp2Session {
+  const client = http2.connect(`http://127.0.0.1:${String(proxy.port)}`);
+  client.on('error', () => undefined);
+  cleanups.push(() => {
+    client.destroy();
+    return Promise.resolve();
+  });
+  return client;
+}
+
+/** An h2c upstream served by `onStream`, a proxy in front of it and a client session to the proxy. */
+export async function startH2Proxy(
+  onStream: Parameters<typeof startH2Upstream>[0],
+  cleanups: Cleanup[],
+  opts: Omit<ProxyOptions, 'upstreamPort'> = {},
+): Promise<{ proxy: Proxy; client: http2.ClientHttp2Session }> {
+  const proxy = await proxyTo(await startH2Upstream(onStream), cleanups, opts);
+  return { proxy, client: h2Client(proxy, cleanups) };
+}
+
+export interface H2Reply {
+  readonly status: number;
+  readonly headers: http2.IncomingHttpHeaders;
+  readonly informational: http2.IncomingHttpHeaders[];
+  readonly body: string;
+  readonly trailers: http2.IncomingHttpHeaders | undefined;
+}
+
+/** Reads a whole response on a client stream; rejects if the stream is reset. */
+export function readH2(stream: http2.ClientHttp2Stream): Promise<H2Reply> {
+  return new Promise((resolve, reject) => {
+    const informational: http2.IncomingHttpHeaders[] = [];
+    let headers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    let body = '';
+    stream.on('headers', (h) => informational.push(h));
+    stream.on('response', (h) => (headers = h));
+    stream.on('trailers', (t: http2.IncomingHttpHeaders) => (trailers = t));
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (body += d));
+    stream.on('error', reject);
+    stream.on('end', () => resolve({ status: Number(headers[':status'] ?? 0), headers, informational, body, trailers }));
+  });
 }
 
 export interface Reply {

@@ -8,91 +8,35 @@
  * Timeouts (contract §3.4): writes on a hijacked connection are invisible to Knative's timeout handler, so a tunnel
  * counts as "nothing written": T, RS and I all end it, whatever its traffic.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { ForwardEdits, HeaderList } from '../http/exchange.js';
 import type { Upstream } from '../http/upstream.js';
-import {
-  BaseExchange,
-  bodyless,
-  clientAddress,
-  TIMEOUT_HEADERS,
-  UNREACHABLE_HEADERS,
-  type ExchangeOwner,
-} from './exchange-base.js';
-import { h1RequestHeaders, h1ResponseHeaders, headerValue, originForm } from './headers.js';
-import { h1Agent } from './pools.js';
+import { bodyless, ignore, TIMEOUT_HEADERS, type ExchangeOwner } from './exchange-base.js';
+import { H1UpstreamExchange } from './h1-upstream-exchange.js';
+import { h1ResponseHeaders, headerValue } from './headers.js';
 import { headerLines, statusLine } from './raw-head.js';
-import { describeUpstreamError, isStaleConnectionError } from './upstream-error.js';
 
-type Phase = 'new' | 'forwarding' | 'relaying' | 'tunnel' | 'local';
-
-const ignore = (): void => undefined;
-
-export class UpgradeExchange extends BaseExchange {
-  private phase: Phase = 'new';
-  private upstream: Upstream | null = null;
-  private upHeaders: string[] = [];
-  private upPath = '/';
-  private up: http.ClientRequest | null = null;
-  private upRes: http.IncomingMessage | null = null;
+export class UpgradeExchange extends H1UpstreamExchange<'relaying' | 'tunnel'> {
   private upSocket: Socket | null = null;
-  private declaredLength = false;
-  private retried = false;
   private closedSides = 0;
 
   constructor(
     owner: ExchangeOwner,
-    private readonly req: http.IncomingMessage,
+    req: http.IncomingMessage,
     private readonly socket: Socket,
     /** Bytes the client sent after the request head: tunnel payload, sent upstream after the 101. */
     private readonly head: Buffer,
     /** The requested protocol (`Upgrade` value), e.g. `websocket`. */
     private readonly upgrade: string,
   ) {
-    super(owner, req.method ?? 'GET', req.url ?? '/', 'HTTP/1.1', clientAddress(socket));
+    super(owner, req, socket, 'HTTP/1.1');
     socket.on('error', ignore);
     socket.once('close', this.onClientClose);
   }
 
-  header(lowerName: string): string | undefined {
-    return headerValue(this.req.rawHeaders, lowerName);
-  }
-
-  respond(status: number, headers: HeaderList, body: string): void {
-    if (this.finished || this.responseStarted || this.phase === 'local') return;
-    this.detachUpstream();
-    this.writeLocal(status, headers, body);
-  }
-
-  forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void {
-    if (this.finished || this.phase !== 'new') return;
-    this.phase = 'forwarding';
-    const raw = this.req.rawHeaders;
-    const target = originForm(this.target);
-    this.upPath = target.path;
-    this.upstream = upstream;
-    this.upHeaders = h1RequestHeaders(raw, {
-      edits,
-      extra,
-      remoteAddress: this.remoteAddress,
-      method: this.method,
-      host: host ?? target.authority ?? headerValue(raw, 'host') ?? upstream.authority,
-      framing: 'none',
-      upgrade: this.upgrade,
-    });
-    this.send(upstream);
-  }
-
   onEngineClosing(): void {
     // Tunnels are waited for (Knative's HijackTracker); nothing to announce on a raw connection.
-  }
-
-  kill(): void {
-    if (this.finished) return;
-    this.outcome = 'timeout';
-    this.finish('timeout');
-    this.socket.destroy();
   }
 
   protected onTimeout(message: string): void {
@@ -114,7 +58,7 @@ export class UpgradeExchange extends BaseExchange {
       case 'relaying':
         this.outcome = 'timeout';
         this.detachUpstream();
-        if (this.declaredLength) this.socket.destroy();
+        if (this.declaredLength) this.abortClient();
         else this.socket.end(message, this.onClientEnded);
         return;
     }
@@ -126,44 +70,16 @@ export class UpgradeExchange extends BaseExchange {
     this.upSocket?.destroy();
   }
 
-  private send(upstream: Upstream): void {
-    let up: http.ClientRequest;
-    try {
-      up = http.request({
-        host: upstream.host,
-        port: upstream.port,
-        method: this.method,
-        path: this.upPath,
-        headers: this.upHeaders,
-        agent: h1Agent(upstream),
-      });
-    } catch (err) {
-      this.fail502(describeUpstreamError(err, upstream.authority));
-      return;
-    }
-    this.up = up;
+  protected prepare(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra: HeaderList | undefined): void {
+    this.prepareHead(upstream, edits, host, extra, this.upgrade);
+  }
+
+  protected send(upstream: Upstream): void {
+    const up = this.openRequest(upstream);
+    if (up === null) return;
     up.once('upgrade', (upRes: http.IncomingMessage, upSocket: Socket, upHead: Buffer) => {
       if (this.up === up && !this.finished) this.onUpgrade(upRes, upSocket, upHead);
       else upSocket.destroy();
-    });
-    up.once('response', (upRes: http.IncomingMessage) => {
-      if (this.up === up && !this.finished) this.onResponse(upRes);
-      else upRes.destroy();
-    });
-    up.on('error', (err: Error) => {
-      if (this.up !== up || this.finished) return;
-      if (this.upRes !== null) {
-        if (!this.upRes.complete) this.broken();
-        return;
-      }
-      if (!this.retried && up.reusedSocket && isStaleConnectionError(err)) {
-        this.retried = true;
-        this.up = null;
-        this.send(upstream);
-        return;
-      }
-      this.detachUpstream();
-      this.fail502(describeUpstreamError(err, upstream.authority));
     });
     up.end();
   }
@@ -199,47 +115,39 @@ export class UpgradeExchange extends BaseExchange {
     upSocket.pipe(client);
   }
 
-  private onResponse(upRes: http.IncomingMessage): void {
+  protected onResponse(upRes: http.IncomingMessage): void {
     this.upRes = upRes;
     this.phase = 'relaying';
     upRes.on('error', ignore);
     const { headers, contentLength } = h1ResponseHeaders(upRes.rawHeaders);
     const status = upRes.statusCode ?? 502;
     this.declaredLength = contentLength;
-    this.status = status;
-    this.markStarted();
-    this.noteWrite();
+    this.noteHead(status);
     // The body is delimited by closing the connection (or by upstream's Content-Length); trailers are dropped.
     this.socket.write(`${statusLine(status)}${headerLines(headers)}Connection: close\r\n\r\n`, 'latin1');
-    upRes.on('data', this.onUpstreamData);
-    upRes.pipe(this.socket, { end: false });
+    this.pipeBody(upRes);
     upRes.once('end', () => {
       if (this.upRes === upRes) this.socket.end(this.onClientEnded);
     });
-    upRes.once('close', () => {
-      if (this.upRes === upRes && !upRes.complete) this.broken();
-    });
   }
 
-  private readonly onUpstreamData = (): void => {
-    this.noteWrite();
-  };
+  /** Nothing reaches the raw socket before upstream's head: an upstream failure until then is always a 502. */
+  protected clientHeadSent(): boolean {
+    return false;
+  }
+
+  /** The upgrade request has no body: a complete response is enough to give its connection back. */
+  protected override requestDone(): boolean {
+    return true;
+  }
 
   /** Upstream failed after the head went out: abort the client connection, as Go does. */
-  private broken(): void {
-    if (this.finished || this.outcome !== null) return;
-    this.outcome = 'upstream-error';
-    this.detachUpstream();
+  protected abortClient(): void {
     this.socket.destroy();
   }
 
-  private fail502(text: string): void {
-    this.outcome = 'upstream-error';
-    this.writeLocal(502, UNREACHABLE_HEADERS, `${text}\n`);
-  }
-
   /** An HTTP/1.1 response on the raw socket, then close (the request's upgrade is refused). */
-  private writeLocal(status: number, headers: HeaderList, body: string): void {
+  protected writeLocal(status: number, headers: HeaderList, body: string): void {
     this.phase = 'local';
     const socket = this.socket;
     if (socket.destroyed || socket.writableEnded) return;
@@ -249,9 +157,7 @@ export class UpgradeExchange extends BaseExchange {
       head += `Content-Length: ${String(buf.length)}\r\n`;
     }
     head += 'Connection: close\r\n\r\n';
-    this.status = status;
-    this.markStarted();
-    this.noteWrite();
+    this.noteHead(status);
     socket.write(head, 'latin1');
     if (bodyless(status) || this.method === 'HEAD') socket.end(this.onClientEnded);
     else socket.end(buf, this.onClientEnded);
@@ -284,21 +190,5 @@ export class UpgradeExchange extends BaseExchange {
     }
     if (hadError) other.destroy();
     else other.destroySoon();
-  }
-
-  private detachUpstream(): void {
-    const up = this.up;
-    const upRes = this.upRes;
-    this.up = null;
-    this.upRes = null;
-    if (upRes !== null) {
-      upRes.unpipe(this.socket);
-      upRes.removeListener('data', this.onUpstreamData);
-      if (!upRes.complete) upRes.destroy();
-    }
-    if (up !== null) {
-      up.on('error', ignore);
-      if (!(upRes?.complete === true)) up.destroy();
-    }
   }
 }
