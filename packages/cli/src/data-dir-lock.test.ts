@@ -1,20 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.js';
+import { tempDirs } from './testing/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(path.join(os.tmpdir(), 'kdp-lock-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs('kdp-lock-');
 
 describe('lockDataDir', () => {
   it('writes the pid and removes the file on release', async () => {

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-errors.js';
 import { getCondition } from './objects/conditions.js';
 import { InvalidObjectError } from './objects/service-input.js';
@@ -9,11 +6,9 @@ import type { Service, TrafficTarget } from './objects/types.js';
 import { Reconciler } from './reconciler.js';
 import { Store } from './store.js';
 import { FakeControlPlane } from './testing/fake-control-plane.js';
+import { tempDirs } from './testing/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+const tmp = tempDirs('kdp-reconciler-');
 
 function body(name: string, o: { target?: string; revisionName?: string; traffic?: TrafficTarget[]; cmd?: string[] } = {}): unknown {
   return {
@@ -261,8 +256,7 @@ describe('Reconciler', () => {
   });
 
   it('after a restart re-adds the revisions that serve traffic and sets the routes at once', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'kdp-reconciler-'));
-    dirs.push(dir);
+    const dir = await tmp();
     const first = setup(await Store.open(dir));
     await first.r.createService('default', body('hello', { revisionName: 'hello-world' }));
     first.cp.ready('default/hello-world');

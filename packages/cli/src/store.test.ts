@@ -1,20 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newService } from './objects/factory.js';
 import { STATE_FILE, Store, StoreError } from './store.js';
+import { tempDirs } from './testing/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function tmp(): Promise<string> {
-  const d = await mkdtemp(path.join(os.tmpdir(), 'kdp-store-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempDirs('kdp-store-');
 
 function service(name: string, store: Store) {
   return newService('default', name, {}, {}, { template: { metadata: {}, spec: { containers: [{ command: ['x'] }] } }, traffic: [] }, {

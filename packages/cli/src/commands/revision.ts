@@ -1,12 +1,12 @@
 // `kdp revision list|describe|delete`, kn's columns plus PODS, the pods running now, so scale to zero can be watched.
 
-import { CliError, GLOBAL_OPTIONS, OUTPUT_OPTION, parse, positionals, UsageError } from '../args.js';
-import { ApiStatusError } from '../client.js';
+import { GLOBAL_OPTIONS, OUTPUT_OPTION, parse, positionals } from '../args.js';
 import { getCondition } from '../objects/conditions.js';
 import { LABELS, type Revision, type Service } from '../objects/types.js';
-import { commandLine, conditionCount, conditions, fields, generationOf, trafficOf } from '../print/describe.js';
-import { age, outputFormat, serialise, table } from '../print/format.js';
-import { context, WAIT_OPTIONS } from './context.js';
+import { commandLine, conditionCount, conditions, fields, generationOf, metadataFields, trafficOf } from '../print/describe.js';
+import { age, outputFormat, printListHead, printSerialised, table } from '../print/format.js';
+import { context, describeArgs } from './context.js';
+import { deleteObjects } from './delete.js';
 import type { Io } from '../io.js';
 
 export async function revisionList(args: readonly string[], io: Io): Promise<number> {
@@ -17,14 +17,7 @@ export async function revisionList(args: readonly string[], io: Io): Promise<num
   const [service] = pos.length === 0 ? [values.service] : positionals(pos, ['SERVICE'], command);
   const format = outputFormat(values.output, command);
   const list = await ctx.client.list<Revision>('revisions', ctx.namespace, service === undefined ? undefined : `${LABELS.service}=${service}`);
-  if (format !== 'text') {
-    ctx.io.out(serialise(list, format));
-    return 0;
-  }
-  if (list.items.length === 0) {
-    ctx.io.out('No revisions found.\n');
-    return 0;
-  }
+  if (printListHead(ctx.io, format, list, 'revisions')) return 0;
   const services = await ctx.client.list<Service>('services', ctx.namespace);
   const traffic = new Map(services.items.map((s) => [s.metadata.name, s.status.traffic]));
   const now = ctx.io.now();
@@ -56,16 +49,9 @@ export async function revisionList(args: readonly string[], io: Io): Promise<num
 }
 
 export async function revisionDescribe(args: readonly string[], io: Io): Promise<number> {
-  const command = 'revision describe';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...OUTPUT_OPTION }, command);
-  const ctx = context(values, io);
-  const [name = ''] = positionals(pos, ['NAME'], command);
-  const format = outputFormat(values.output, command);
+  const { ctx, name, format } = describeArgs(args, io, 'revision describe');
   const rev = await ctx.client.getRevision(ctx.namespace, name);
-  if (format !== 'text') {
-    ctx.io.out(serialise(rev, format));
-    return 0;
-  }
+  if (printSerialised(ctx.io, format, rev)) return 0;
   const service = rev.metadata.labels?.[LABELS.service] ?? '';
   const svc = service === '' ? undefined : await ctx.client.find<Service>('services', ctx.namespace, service);
   const t = trafficOf(svc?.status.traffic, name);
@@ -74,9 +60,7 @@ export async function revisionDescribe(args: readonly string[], io: Io): Promise
   const now = ctx.io.now();
   const ready = getCondition(rev.status.conditions, 'Ready');
   let out = fields([
-    ['Name', rev.metadata.name],
-    ['Namespace', rev.metadata.namespace],
-    ['Age', age(rev.metadata.creationTimestamp, now)],
+    ...metadataFields(rev.metadata, now),
     ['Command', commandLine(rev)],
     ['Working dir', c?.workingDir],
     ['Env', c?.env?.map((e) => `${e.name}=${e.value}`).join(', ')],
@@ -94,22 +78,10 @@ export async function revisionDescribe(args: readonly string[], io: Io): Promise
   return 0;
 }
 
-export async function revisionDelete(args: readonly string[], io: Io): Promise<number> {
-  const command = 'revision delete';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...WAIT_OPTIONS }, command);
-  const ctx = context(values, io);
-  if (pos.length === 0) throw new UsageError(`'kdp ${command}' requires NAME…`, command);
-  let failed = 0;
-  for (const name of pos) {
-    try {
-      await ctx.client.delete('revisions', ctx.namespace, name, values['no-wait'] !== true);
-      ctx.io.out(`Revision '${name}' deleted in namespace '${ctx.namespace}'.\n`);
-    } catch (err) {
-      if (!(err instanceof ApiStatusError)) throw err;
-      ctx.io.err(`kdp: ${err.message}\n`);
-      failed++;
-    }
-  }
-  if (failed > 0) throw new CliError(`${failed} of ${pos.length} revisions not deleted`);
-  return 0;
+export function revisionDelete(args: readonly string[], io: Io): Promise<number> {
+  return deleteObjects(args, io, {
+    command: 'revision delete',
+    resource: 'revisions',
+    deleted: (name, ns) => `Revision '${name}' deleted in namespace '${ns}'.\n`,
+  });
 }

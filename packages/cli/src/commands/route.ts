@@ -3,9 +3,9 @@
 import { GLOBAL_OPTIONS, OUTPUT_OPTION, parse, positionals } from '../args.js';
 import { getCondition } from '../objects/conditions.js';
 import { LABELS, type Route } from '../objects/types.js';
-import { conditions, fields, targetLine } from '../print/describe.js';
-import { age, outputFormat, serialise, table } from '../print/format.js';
-import { context } from './context.js';
+import { conditions, fields, metadataFields, targetLine } from '../print/describe.js';
+import { outputFormat, printListHead, printSerialised, table } from '../print/format.js';
+import { context, describeArgs } from './context.js';
 import type { Io } from '../io.js';
 
 export async function routeList(args: readonly string[], io: Io): Promise<number> {
@@ -16,14 +16,7 @@ export async function routeList(args: readonly string[], io: Io): Promise<number
   const format = outputFormat(values.output, command);
   const list = await ctx.client.list<Route>('routes', ctx.namespace);
   if (name !== undefined) list.items = list.items.filter((r) => r.metadata.name === name);
-  if (format !== 'text') {
-    ctx.io.out(serialise(list, format));
-    return 0;
-  }
-  if (list.items.length === 0) {
-    ctx.io.out('No routes found.\n');
-    return 0;
-  }
+  if (printListHead(ctx.io, format, list, 'routes')) return 0;
   ctx.io.out(
     table(
       ['NAME', 'URL', 'READY'],
@@ -34,21 +27,12 @@ export async function routeList(args: readonly string[], io: Io): Promise<number
 }
 
 export async function routeDescribe(args: readonly string[], io: Io): Promise<number> {
-  const command = 'route describe';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...OUTPUT_OPTION }, command);
-  const ctx = context(values, io);
-  const [name = ''] = positionals(pos, ['NAME'], command);
-  const format = outputFormat(values.output, command);
+  const { ctx, name, format } = describeArgs(args, io, 'route describe');
   const route = await ctx.client.getRoute(ctx.namespace, name);
-  if (format !== 'text') {
-    ctx.io.out(serialise(route, format));
-    return 0;
-  }
+  if (printSerialised(ctx.io, format, route)) return 0;
   const now = ctx.io.now();
   let out = fields([
-    ['Name', route.metadata.name],
-    ['Namespace', route.metadata.namespace],
-    ['Age', age(route.metadata.creationTimestamp, now)],
+    ...metadataFields(route.metadata, now),
     ['URL', route.status.url],
     ['Service', route.metadata.labels?.[LABELS.service]],
   ]);

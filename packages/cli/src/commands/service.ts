@@ -1,14 +1,15 @@
 // `kdp service create|update|list|describe|delete`, shaped like kn's service commands (same flags where kn has
 // them, same sentences on success).
 
-import { CliError, GLOBAL_OPTIONS, intFlag, OUTPUT_OPTION, parse, positionals, UsageError } from '../args.js';
+import { GLOBAL_OPTIONS, intFlag, OUTPUT_OPTION, parse, positionals, UsageError } from '../args.js';
 import { ApiStatusError } from '../client.js';
 import { getCondition } from '../objects/conditions.js';
 import { LABELS, type Revision, type Service } from '../objects/types.js';
-import { conditionCount, conditions, commandLine, fields, generationOf, targetLine } from '../print/describe.js';
-import { age, outputFormat, serialise, table } from '../print/format.js';
+import { conditionCount, conditions, commandLine, fields, generationOf, metadataFields, targetLine } from '../print/describe.js';
+import { age, outputFormat, printListHead, printSerialised, table } from '../print/format.js';
 import { DEFAULT_WAIT_TIMEOUT_S, waitForReady } from '../wait.js';
-import { context, WAIT_OPTIONS } from './context.js';
+import { context, describeArgs, WAIT_OPTIONS } from './context.js';
+import { deleteObjects } from './delete.js';
 import type { Io } from '../io.js';
 import { bodyOf, editTemplate, emptyService, TEMPLATE_OPTIONS } from './template-flags.js';
 import { computeTraffic, hasTrafficFlags, TRAFFIC_OPTIONS } from './traffic-flags.js';
@@ -82,14 +83,7 @@ export async function serviceList(args: readonly string[], io: Io): Promise<numb
   positionals(pos, [], command);
   const format = outputFormat(values.output, command);
   const list = await ctx.client.list<Service>('services', ctx.namespace);
-  if (format !== 'text') {
-    ctx.io.out(serialise(list, format));
-    return 0;
-  }
-  if (list.items.length === 0) {
-    ctx.io.out('No services found.\n');
-    return 0;
-  }
+  if (printListHead(ctx.io, format, list, 'services')) return 0;
   const now = ctx.io.now();
   ctx.io.out(
     table(
@@ -112,23 +106,14 @@ export async function serviceList(args: readonly string[], io: Io): Promise<numb
 }
 
 export async function serviceDescribe(args: readonly string[], io: Io): Promise<number> {
-  const command = 'service describe';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...OUTPUT_OPTION }, command);
-  const ctx = context(values, io);
-  const [name = ''] = positionals(pos, ['NAME'], command);
-  const format = outputFormat(values.output, command);
+  const { ctx, name, format } = describeArgs(args, io, 'service describe');
   const svc = await ctx.client.getService(ctx.namespace, name);
-  if (format !== 'text') {
-    ctx.io.out(serialise(svc, format));
-    return 0;
-  }
+  if (printSerialised(ctx.io, format, svc)) return 0;
   const revs = await ctx.client.list<Revision>('revisions', ctx.namespace, `${LABELS.service}=${name}`);
   const byName = new Map(revs.items.map((r) => [r.metadata.name, r]));
   const now = ctx.io.now();
   let out = fields([
-    ['Name', svc.metadata.name],
-    ['Namespace', svc.metadata.namespace],
-    ['Age', age(svc.metadata.creationTimestamp, now)],
+    ...metadataFields(svc.metadata, now),
     ['URL', svc.status.url],
   ]);
   out += '\nRevisions:\n';
@@ -157,22 +142,10 @@ export async function serviceDescribe(args: readonly string[], io: Io): Promise<
   return 0;
 }
 
-export async function serviceDelete(args: readonly string[], io: Io): Promise<number> {
-  const command = 'service delete';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...WAIT_OPTIONS }, command);
-  const ctx = context(values, io);
-  if (pos.length === 0) throw new UsageError(`'kdp ${command}' requires NAME…`, command);
-  let failed = 0;
-  for (const name of pos) {
-    try {
-      await ctx.client.delete('services', ctx.namespace, name, values['no-wait'] !== true);
-      ctx.io.out(`Service '${name}' successfully deleted in namespace '${ctx.namespace}'.\n`);
-    } catch (err) {
-      if (!(err instanceof ApiStatusError)) throw err;
-      ctx.io.err(`kdp: ${err.message}\n`);
-      failed++;
-    }
-  }
-  if (failed > 0) throw new CliError(`${failed} of ${pos.length} services not deleted`);
-  return 0;
+export function serviceDelete(args: readonly string[], io: Io): Promise<number> {
+  return deleteObjects(args, io, {
+    command: 'service delete',
+    resource: 'services',
+    deleted: (name, ns) => `Service '${name}' successfully deleted in namespace '${ns}'.\n`,
+  });
 }

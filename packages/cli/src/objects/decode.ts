@@ -33,46 +33,41 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** An optional object field; a present non-object is reported and read as absent. */
-export function optObject(o: JsonObject, key: string, path: string, issues: Issues): JsonObject | undefined {
+/**
+ * The field `key` of `o` when it has the type `is` accepts; absent (or null) reads as absent, and so does a value of
+ * another type, which is reported as `expected`.
+ */
+function optField<T extends Json>(o: JsonObject, key: string, path: string, issues: Issues, is: (v: Json) => v is T, expected: string): T | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) {
-    issues.invalid(v, `${path}${key}`, 'expected an object');
+  if (!is(v)) {
+    issues.invalid(v, `${path}${key}`, expected);
     return undefined;
   }
   return v;
+}
+
+const isString = (v: Json): v is string => typeof v === 'string';
+const isBool = (v: Json): v is boolean => typeof v === 'boolean';
+const isNumber = (v: Json): v is number => typeof v === 'number';
+const isArray = (v: Json): v is Json[] => Array.isArray(v);
+
+/** An optional object field; a present non-object is reported and read as absent. */
+export function optObject(o: JsonObject, key: string, path: string, issues: Issues): JsonObject | undefined {
+  return optField(o, key, path, issues, isObject, 'expected an object');
 }
 
 export function optString(o: JsonObject, key: string, path: string, issues: Issues): string | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') {
-    issues.invalid(v, `${path}${key}`, 'expected a string');
-    return undefined;
-  }
-  return v;
+  return optField(o, key, path, issues, isString, 'expected a string');
 }
 
 export function optBool(o: JsonObject, key: string, path: string, issues: Issues): boolean | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') {
-    issues.invalid(v, `${path}${key}`, 'expected true or false');
-    return undefined;
-  }
-  return v;
+  return optField(o, key, path, issues, isBool, 'expected true or false');
 }
 
 /** An optional number; integer-ness and range are the caller's (Knative reports them with its own wording). */
 export function optNumber(o: JsonObject, key: string, path: string, issues: Issues): number | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number') {
-    issues.invalid(v, `${path}${key}`, 'expected a number');
-    return undefined;
-  }
-  return v;
+  return optField(o, key, path, issues, isNumber, 'expected a number');
 }
 
 export function optInt(o: JsonObject, key: string, path: string, issues: Issues, min: number, max: number): number | undefined {
@@ -90,12 +85,8 @@ export function optInt(o: JsonObject, key: string, path: string, issues: Issues,
 }
 
 export function optStringArray(o: JsonObject, key: string, path: string, issues: Issues): string[] | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) {
-    issues.invalid(v, `${path}${key}`, 'expected a list of strings');
-    return undefined;
-  }
+  const v = optField(o, key, path, issues, isArray, 'expected a list of strings');
+  if (v === undefined) return undefined;
   const out: string[] = [];
   v.forEach((x, i) => {
     if (typeof x === 'string') out.push(x);
@@ -105,12 +96,8 @@ export function optStringArray(o: JsonObject, key: string, path: string, issues:
 }
 
 export function optObjectArray(o: JsonObject, key: string, path: string, issues: Issues): { item: JsonObject; path: string }[] | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) {
-    issues.invalid(v, `${path}${key}`, 'expected a list');
-    return undefined;
-  }
+  const v = optField(o, key, path, issues, isArray, 'expected a list');
+  if (v === undefined) return undefined;
   const out: { item: JsonObject; path: string }[] = [];
   v.forEach((x, i) => {
     const at = `${path}${key}[${i}]`;

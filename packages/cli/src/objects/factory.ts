@@ -57,42 +57,25 @@ export function newService(
 }
 
 export function newConfiguration(service: Service, s: Stamp): Configuration {
-  const m = service.metadata;
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Configuration',
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: s.uid,
-      generation: 0,
-      resourceVersion: s.resourceVersion,
-      creationTimestamp: s.now,
-      labels: { [LABELS.service]: m.name, [LABELS.serviceUID]: m.uid },
-      ownerReferences: [owner('Service', m)],
-    },
-    spec: { template: service.spec.template },
-    status: {},
-  };
+  return { apiVersion: API_VERSION, kind: 'Configuration', metadata: ownedByService(service, s), spec: { template: service.spec.template }, status: {} };
 }
 
 export function newRoute(service: Service, s: Stamp): Route {
+  return { apiVersion: API_VERSION, kind: 'Route', metadata: ownedByService(service, s), spec: { traffic: service.spec.traffic }, status: {} };
+}
+
+/** The metadata of the Configuration and the Route: the Service's name, its labels and an owner reference to it. */
+function ownedByService(service: Service, s: Stamp): ObjectMeta {
   const m = service.metadata;
   return {
-    apiVersion: API_VERSION,
-    kind: 'Route',
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      uid: s.uid,
-      generation: 0,
-      resourceVersion: s.resourceVersion,
-      creationTimestamp: s.now,
-      labels: { [LABELS.service]: m.name, [LABELS.serviceUID]: m.uid },
-      ownerReferences: [owner('Service', m)],
-    },
-    spec: { traffic: service.spec.traffic },
-    status: {},
+    name: m.name,
+    namespace: m.namespace,
+    uid: s.uid,
+    generation: 0,
+    resourceVersion: s.resourceVersion,
+    creationTimestamp: s.now,
+    labels: { [LABELS.service]: m.name, [LABELS.serviceUID]: m.uid },
+    ownerReferences: [owner('Service', m)],
   };
 }
 

@@ -1,6 +1,6 @@
 // Pieces of `describe` output shared by services, revisions and routes, laid out as kn prints them.
 
-import type { Condition, Revision, TrafficTarget } from '../objects/types.js';
+import type { Condition, ObjectMeta, Revision, TrafficTarget } from '../objects/types.js';
 import { LABELS } from '../objects/types.js';
 import { age } from './format.js';
 
@@ -9,6 +9,15 @@ export function fields(rows: readonly (readonly [string, string | undefined])[],
   const shown = rows.filter((r): r is readonly [string, string] => r[1] !== undefined && r[1] !== '');
   const width = Math.max(0, ...shown.map(([k]) => k.length + 1));
   return shown.map(([k, v]) => `${indent}${`${k}:`.padEnd(width)}  ${v}\n`).join('');
+}
+
+/** The rows every kn `describe` starts with: the object's name, namespace and age. */
+export function metadataFields(m: ObjectMeta, nowMs: number): (readonly [string, string])[] {
+  return [
+    ['Name', m.name],
+    ['Namespace', m.namespace],
+    ['Age', age(m.creationTimestamp, nowMs)],
+  ];
 }
 
 /** kn's condition symbols: `++` True, `!!` False, `??` Unknown, ` I`/` W` a False of Info/Warning severity. */

@@ -2,6 +2,7 @@
 
 import { stringify } from 'yaml';
 import { UsageError } from '../args.js';
+import type { Io } from '../io.js';
 
 /** Columns padded to the widest cell, separated by three spaces, as kn's tabwriter prints them. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -49,4 +50,19 @@ export function outputFormat(v: string | undefined, command: string): OutputForm
 /** An object or list as `-o json` / `-o yaml` prints it. */
 export function serialise(data: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : stringify(data, { lineWidth: 0 });
+}
+
+/** With `-o json|yaml`, prints `data` so and returns true; with text, prints nothing: the caller draws its own view. */
+export function printSerialised(io: Io, format: OutputFormat, data: unknown): boolean {
+  if (format === 'text') return false;
+  io.out(serialise(data, format));
+  return true;
+}
+
+/** printSerialised for a `list` command, plus kn's `No <noun> found.` for an empty list in text. */
+export function printListHead(io: Io, format: OutputFormat, list: { readonly items: readonly unknown[] }, noun: string): boolean {
+  if (printSerialised(io, format, list)) return true;
+  if (list.items.length > 0) return false;
+  io.out(`No ${noun} found.\n`);
+  return true;
 }
