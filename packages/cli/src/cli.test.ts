@@ -8,19 +8,27 @@ import { Reconciler } from './reconciler.js';
 import { Store } from './store.js';
 import { FakeControlPlane } from './testing/fake-control-plane.js';
 
+const pendingSettle = new Set<string>();
+function settle(key: string): void {
+  if (!pendingSettle.delete(key)) return;
+  const rev = cp.revisions.get(key);
+  if (rev?.container.command[0] === 'fail') cp.fail(key, 'ExitCode1', 'user-container exited with code 1');
+  else cp.ready(key);
+}
+
 let app: FastifyInstance;
 let cp: FakeControlPlane;
 let server: string;
 
 beforeAll(async () => {
   cp = new FakeControlPlane();
-  // Revisions whose command is `fail` fail, the others become ready a moment after they are added.
-  cp.onAdd = (key) =>
-    setTimeout(() => {
-      const rev = cp.revisions.get(key);
-      if (rev?.container.command[0] === 'fail') cp.fail(key, 'ExitCode1', 'user-container exited with code 1');
-      else cp.ready(key);
-    }, 30);
+  // Revisions whose command is `fail` fail, the others become ready. When: as soon as a waiting CLI sleeps between
+  // two status polls (so it has seen, and printed, the not-ready state first: no race with a timer under load), or
+  // after 2 s for commands that do not wait.
+  cp.onAdd = (key) => {
+    pendingSettle.add(key);
+    setTimeout(() => settle(key), 2000);
+  };
   const r = new Reconciler({ store: Store.memory(), controlPlane: cp });
   r.start();
   app = buildApi(r);
@@ -39,7 +47,10 @@ async function kdp(...argv: string[]): Promise<{ code: number; out: string; err:
     out: (t) => void (out += t),
     err: (t) => void (err += t),
     now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep: (ms) => {
+      for (const key of [...pendingSettle]) settle(key);
+      return new Promise((r) => setTimeout(r, ms));
+    },
     cwd: '/srv/app',
     env: { KDP_SERVER: server },
     readText: (f) => Promise.resolve(f === 'svc.yaml' ? YAML : ''),
