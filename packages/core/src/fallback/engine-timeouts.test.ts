@@ -92,12 +92,13 @@ describe('fallback engine timeouts (contract §3)', () => {
   });
 
   it('RS is ignored once something was written; T still ends the response', async () => {
-    const { proxy } = await setup(partial, t({ totalMs: 400, responseStartMs: 50 }));
+    // RS is generous (250 ms) so that a loaded machine still gets the upstream's head through before it.
+    const { proxy } = await setup(partial, t({ totalMs: 800, responseStartMs: 250 }));
     const t0 = performance.now();
     const r = await request(proxy.port);
     expect(r.status).toBe(200);
     expect(r.body).toBe(`partial${MSG}`);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(350);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(750);
   });
 
   it('I with nothing written: 504', async () => {
