@@ -161,7 +161,7 @@ describe('logs', () => {
 });
 
 describe('probes', () => {
-  it.each([
+  it.each<[string, Record<string, string>, number, string]>([
     ['kubelet health check', { ...KUBE, 'K-Network-Probe': 'queue' }, 200, 'queue'],
     ['activator health check', { 'User-Agent': 'Knative-Activator-Probe', 'K-Network-Probe': 'queue' }, 200, 'queue'],
     ['health check without the probe header', KUBE, 400, 'unexpected probe header value: \n'],

@@ -171,3 +171,27 @@ describe('a configured domain', () => {
     expect(describe.stdout).toContain(`URL:  http://old-hello.default.example.com:${port}`);
   });
 });
+
+describe('tag-header routing switched off', () => {
+  it('ignores Knative-Serving-Tag on the default host but keeps tag hosts', { timeout: 30_000 }, async () => {
+    const d = await startServe({ extraArgs: ['--tag-header-routing', 'disabled'] });
+    const port = String(d.routerPort);
+    await kdpOk(d.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD, '--revision-name', 'world');
+    await kdpOk(d.server, 'service', 'update', 'hello', '--env', 'TARGET=Knative', '--revision-name', 'knative');
+    await kdpOk(d.server, 'service', 'update', 'hello', '--tag', 'hello-world=old');
+    // All traffic is on hello-knative; with header routing on, the header would reach hello-world.
+    for (let i = 0; i < 5; i++) {
+      const r = await get(d.routerPort, `hello.default.localhost:${port}`, '/', { 'Knative-Serving-Tag': 'old' });
+      expect(r.body).toBe('Hello Knative!\n');
+    }
+    expect((await get(d.routerPort, `old-hello.default.localhost:${port}`)).body).toBe('Hello World!\n');
+  });
+
+  it('refuses an unknown value with one line naming it', async () => {
+    const r = await startServe({ extraArgs: ['--tag-header-routing', 'maybe'] }).then(
+      () => 'started',
+      (err: unknown) => String(err),
+    );
+    expect(r).toContain('tag header routing "maybe": expected enabled or disabled');
+  });
+});

@@ -46,6 +46,7 @@ const SERVE_OPTIONS = {
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   domain: { type: 'string' },
+  'tag-header-routing': { type: 'string' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */

@@ -37,6 +37,8 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   /** Default the router's `localhost` (hosts resolve to loopback without DNS set-up). */
   readonly domain: string | undefined;
+  /** Route `Knative-Serving-Tag` on the default host (Knative's `tag-header-based-routing` feature); on by default. */
+  readonly tagHeaderRouting: boolean;
 }
 
 export interface ServeFlags {
@@ -47,6 +49,7 @@ export interface ServeFlags {
   'data-dir'?: string | undefined;
   'log-level'?: string | undefined;
   domain?: string | undefined;
+  'tag-header-routing'?: string | undefined;
 }
 
 export const SERVE_DEFAULTS = Object.freeze({ routerPort: 8080, apiPort: 8081, host: '127.0.0.1' });
@@ -67,6 +70,11 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
   if (routerPort === apiPort && routerPort !== 0) problems.push(`the router and the control API cannot both use port ${routerPort}`);
   const logLevel = flags['log-level'] ?? env['KDP_LOG_LEVEL'] ?? 'info';
   if (!isLogLevel(logLevel)) problems.push(`log level ${JSON.stringify(logLevel)}: expected fatal, error, warn, info, debug, trace or silent`);
+  const tagHeaderRaw = (flags['tag-header-routing'] ?? env['KDP_TAG_HEADER_ROUTING'] ?? 'enabled').toLowerCase();
+  const tagHeaderRouting = ['enabled', 'on', 'true'].includes(tagHeaderRaw);
+  if (!tagHeaderRouting && !['disabled', 'off', 'false'].includes(tagHeaderRaw)) {
+    problems.push(`tag header routing ${JSON.stringify(tagHeaderRaw)}: expected enabled or disabled`);
+  }
   const dataDirRaw = flags['data-dir'] ?? env['KDP_DATA_DIR'];
   const dataDir = dataDirRaw === undefined || dataDirRaw === '' ? path.join(os.homedir(), '.kdp') : path.resolve(cwd, dataDirRaw);
   if (problems.length > 0) throw new CliError(`invalid kdp serve configuration:\n  ${problems.join('\n  ')}`);
@@ -78,5 +86,6 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
     dataDir,
     logLevel: isLogLevel(logLevel) ? logLevel : 'info',
     domain: flags.domain ?? env['KDP_DOMAIN'],
+    tagHeaderRouting,
   });
 }

@@ -74,6 +74,8 @@ Options (environment variable in brackets):
   --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1; it has no authentication)
   --data-dir DIR       where state.json lives (KDP_DATA_DIR, default ~/.kdp)
   --domain DOMAIN      domain of service hosts (KDP_DOMAIN, default localhost)
+  --tag-header-routing enabled|disabled
+                       route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …

@@ -45,6 +45,7 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
       routerHost: cfg.routerHost,
       logger,
       ...(cfg.domain !== undefined && { domain: cfg.domain }),
+      tagHeaderRouting: cfg.tagHeaderRouting,
     });
   } catch (err) {
     await unlock();
