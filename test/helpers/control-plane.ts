@@ -7,7 +7,9 @@
  * lint exception (as the runtime's own test fixtures).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
+import { request } from './http.js';
+import type { Res } from './http.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EventEmitter } from 'node:events';
@@ -99,28 +101,11 @@ export function nodeRevision(name: string, script: string, over: Partial<Revisio
   });
 }
 
-export interface Res {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
+export type { Res } from './http.js';
 
 /** One request to the router with the given Host; a fresh connection each time. */
 export function routerGet(port: number, host: string, pathAndQuery = '/', headers: http.OutgoingHttpHeaders = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path: pathAndQuery, method: 'GET', headers: { ...headers, host }, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  return request(port, pathAndQuery, { headers: { ...headers, host } });
 }
 
 /** Resolves with the arguments of the first `name` event for which `match` holds. */
