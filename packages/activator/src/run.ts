@@ -5,7 +5,7 @@
  * endpoints can drop it), then the listener closes and in-flight requests get the grace period to finish.
  */
 import http from 'node:http';
-import { Http1Engine, createFallbackEngine, createLogger, shutdownOnSignals } from '@kdp/core';
+import { Http1Engine, createFallbackEngine, createLogger, listenOn as listen, shutdownOnSignals } from '@kdp/core';
 import type { Logger } from '@kdp/core';
 import { Registry } from 'prom-client';
 import { createActivator } from './activator.js';
@@ -127,13 +127,3 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   logger.info({ ports: act.ports, revisions: config.revisions.length, clusterDomain: config.clusterDomain }, 'activator ready');
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.removeListener('error', reject);
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
-    });
-  });
-}

@@ -17,3 +17,4 @@ export * from './fallback/engine.js';
 export * from './signals.js';
 export * from './fallback/lazy.js';
 export * from './deferred-logger.js';
+export * from './http/listen.js';

@@ -20,7 +20,8 @@ import { parseConfig } from './config.js';
 import type { Config } from './config.js';
 import { createQueueHandler } from './handler.js';
 import { ReadinessProber } from './health/prober.js';
-import { closeServer, createAdminServer, createStatsServer, createUserMetricsServer, listen } from './servers.js';
+import { closeServer, createAdminServer, createStatsServer, createUserMetricsServer } from './servers.js';
+import { listenOn as listen } from '@kdp/core/http/listen';
 import { StatsReporter } from './stats-reporter.js';
 import { LateMetrics } from './late-metrics.js';
 

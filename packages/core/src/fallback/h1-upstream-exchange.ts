@@ -10,7 +10,7 @@ import type { Upstream } from '../http/upstream.js';
 import { BaseExchange, clientAddress, ignore, type ExchangeOwner } from './exchange-base.js';
 import { h1RequestHeaders, headerValue, originForm, type BodyFraming } from './headers.js';
 import { h1Agent } from './pools.js';
-import { describeUpstreamError, isStaleConnectionError } from './upstream-error.js';
+import { describeUpstreamError, isStaleConnectionError } from '../http/upstream-error.js';
 
 export abstract class H1UpstreamExchange<Extra extends string = never> extends BaseExchange<Extra> {
   protected upHeaders: string[] = [];

@@ -9,7 +9,7 @@ import type { Upstream } from '../http/upstream.js';
 import { BaseExchange, bodyless, clientAddress, ignore, TIMEOUT_HEADERS, type ExchangeOwner } from './exchange-base.js';
 import { h2LocalHeaders, h2RequestHeaders, h2ResponseHeaders, headerValue } from './headers.js';
 import { h2Pool } from './pools.js';
-import { describeUpstreamError } from './upstream-error.js';
+import { describeUpstreamError } from '../http/upstream-error.js';
 
 const {
   NGHTTP2_CANCEL,

@@ -16,6 +16,9 @@ import { BodyFramer, FRAMING } from './framer.js';
 import { H2_PREFACE, HK, Head, MAX_HEAD_BYTES, findHeadEnd, parseRequestHead, parseResponseHead } from './head.js';
 import type { HeadError } from './head.js';
 import { poolOf } from './pool.js';
+import { errorHeaders } from '../errors.js';
+import type { KdpCause } from '../errors.js';
+import { describeUpstreamError } from '../http/upstream-error.js';
 import type { UpConn, UpOwner } from './pool.js';
 
 export interface EngineHooks {
@@ -75,29 +78,11 @@ const HEAD_ERROR_STATUS: Record<HeadError, number> = {
   'duplicate-host': 400,
 };
 
-/** Go's `dial tcp` wording, so logs and 502 bodies read like Knative's. */
-function dialErrorText(upstream: Upstream, err: Error | null): string {
-  const code: string | undefined = err === null ? undefined : (err as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `dial tcp ${upstream.authority}: connect: connection refused`;
-    case 'ECONNRESET':
-      return `read tcp ${upstream.authority}: connection reset by peer`;
-    case 'ETIMEDOUT':
-      return `dial tcp ${upstream.authority}: i/o timeout`;
-    case undefined:
-      return err === null ? 'EOF' : err.message;
-    default:
-      return `${code}: ${err?.message ?? ''}`;
-  }
-}
-
 function peerAddress(socket: net.Socket): string {
   const a = socket.remoteAddress ?? '';
   return a.startsWith('::ffff:') ? a.slice(7) : a;
 }
 
-const ERROR_HEADERS = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff'];
 
 export class ClientConn implements Exchange, UpOwner {
   // Exchange surface
@@ -439,8 +424,8 @@ export class ClientConn implements Exchange, UpOwner {
     this.socket.write(this.headRequest ? head : head + body);
   }
 
-  private respondError(status: number, cause: string, message: string): void {
-    this.writeLocal(status, [...ERROR_HEADERS, 'X-Kdp-Error', cause], `${message}\n`);
+  private respondError(status: number, cause: KdpCause, message: string): void {
+    this.writeLocal(status, errorHeaders(cause), `${message}\n`);
   }
 
   forward(upstream: Upstream, edits: ForwardEdits, host: string | undefined, extra?: HeaderList): void {
@@ -751,7 +736,7 @@ export class ClientConn implements Exchange, UpOwner {
     if (this.finished) return;
     if (!this.responseStarted) {
       const upstream = this.upstream;
-      const text = upstream === null ? String(err) : dialErrorText(upstream, err);
+      const text = upstream === null ? String(err) : describeUpstreamError(err, upstream.authority);
       this.respondError(502, 'upstream-unreachable', text);
       this.finish('upstream-error');
       return;
@@ -793,7 +778,7 @@ export class ClientConn implements Exchange, UpOwner {
   private timeout(t: Timeouts): void {
     this.abortUpstream();
     if (!this.responseStarted) {
-      this.writeLocal(504, [...ERROR_HEADERS, 'X-Kdp-Error', 'timeout'], t.message);
+      this.writeLocal(504, errorHeaders('timeout'), t.message);
       this.finish('timeout');
       return;
     }

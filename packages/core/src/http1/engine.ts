@@ -6,6 +6,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ExchangeHandler } from '../http/exchange.js';
 import { ClientConn } from './connection.js';
+import { listenOn } from '../http/listen.js';
 import type { EngineHooks } from './connection.js';
 
 /** What the engine needs from the node:http/http2 fallback; `createFallbackEngine` provides it. */
@@ -73,15 +74,7 @@ export class Http1Engine {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen({ port, host, backlog: 4096 }, () => {
-        this.server.removeListener('error', onError);
-        const addr = this.server.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : port);
-      });
-    });
+    return listenOn(this.server, port, host, 4096);
   }
 
   get connections(): number {

@@ -24,7 +24,9 @@ function innermostCode(err: unknown): { code: string | undefined; message: strin
   return { code, message };
 }
 
+/** `err` null: the upstream closed the connection cleanly before any response byte. */
 export function describeUpstreamError(err: unknown, authority: string): string {
+  if (err === null) return `read tcp ${authority}: EOF (upstream closed the connection before responding)`;
   const { code, message } = innermostCode(err);
   switch (code) {
     case 'ECONNREFUSED':
