@@ -15,12 +15,15 @@ export interface LoadJob {
 }
 
 export interface LoadResult {
+  /** As measured by the load generator, from its first connection to its stop. */
   readonly durationS: number;
   readonly requests: number;
   readonly reqPerS: number;
   readonly latencyUs: LatencySummaryUs;
+  /** hdr-histogram-js `encodeIntoCompressedBase64` of the µs histogram, for re-analysis or merging. */
   readonly latencyHistogram: string;
   readonly non2xx: number;
+  /** Connection errors and timeouts (autocannon counts a timeout as an error too). */
   readonly errors: number;
   readonly timeouts: number;
   readonly statusCodes: Readonly<Record<string, number>>;

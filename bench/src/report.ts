@@ -53,10 +53,14 @@ function row(s: Summary, baseline: string): string {
   ].join(' | ');
 }
 
-export function renderMarkdown(r: SuiteResult, jsonName: string): string {
-  const baseline = r.targets[0] ?? 'direct';
+/** Title, description, run window, command, machine and placement: the head of every report. */
+function reportHead(
+  r: Pick<SuiteResult, 'suite' | 'description' | 'startedAt' | 'finishedAt' | 'command' | 'machine'>,
+  jsonName: string,
+  placement: Parameters<typeof describePlacement>[0],
+): string[] {
   const m = r.machine;
-  const lines: string[] = [
+  return [
     `# Benchmark: ${r.suite}`,
     '',
     r.description,
@@ -65,7 +69,14 @@ export function renderMarkdown(r: SuiteResult, jsonName: string): string {
     `- Command: \`${r.command}\``,
     `- Machine: ${m.cpuModel}, ${String(m.cpus)} CPUs, ${String(m.memTotalMb)} MB, Node ${m.node}, ${m.os} ${m.kernel}; ` +
       `load average at start ${m.loadAvgAtStart.join(' ')}`,
-    `- Placement: ${describePlacement(r.settings.placement)}`,
+    `- Placement: ${describePlacement(placement)}`,
+  ];
+}
+
+export function renderMarkdown(r: SuiteResult, jsonName: string): string {
+  const baseline = r.targets[0] ?? 'direct';
+  const lines: string[] = [
+    ...reportHead(r, jsonName, r.settings.placement),
     `- Each cell: median of ${String(r.settings.reps)} interleaved runs of ${String(r.settings.durationS)} s after ` +
       `${String(r.settings.warmupS)} s of warm-up, fresh processes for every run; each metric's median taken on its own.`,
     '',
@@ -173,17 +184,8 @@ function renderSection(s: ReportSection): string[] {
 }
 
 export function renderCustomMarkdown(r: CustomSuiteResult, jsonName: string): string {
-  const m = r.machine;
   const lines: string[] = [
-    `# Benchmark: ${r.suite}`,
-    '',
-    r.description,
-    '',
-    `- Run: ${r.startedAt} → ${r.finishedAt}; raw data: [${jsonName}](${jsonName})`,
-    `- Command: \`${r.command}\``,
-    `- Machine: ${m.cpuModel}, ${String(m.cpus)} CPUs, ${String(m.memTotalMb)} MB, Node ${m.node}, ${m.os} ${m.kernel}; ` +
-      `load average at start ${m.loadAvgAtStart.join(' ')}`,
-    `- Placement: ${describePlacement(r.placement)}`,
+    ...reportHead(r, jsonName, r.placement),
     `- Settings: ${Object.entries(r.settings).map(([k, v]) => `${k} ${String(v)}`).join('; ')}`,
     '',
     ...renderGoals(r.goals),

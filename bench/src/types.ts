@@ -3,6 +3,7 @@
  * queue-proxy, through the activator...) and a list of scenarios (load shapes). The runner measures every scenario
  * against every target, interleaved, the baseline (direct to the app) first.
  */
+import type { LoadResult } from './load-protocol.js';
 
 /** Which CPU a process belongs on (PERFORMANCE.md): the proxy alone on one, the app with the load generator on the other. */
 export type Role = 'proxy' | 'app';
@@ -167,23 +168,11 @@ export interface LatencySummaryUs {
   readonly mean: number;
 }
 
-/** One measured run of one scenario against one target. */
-export interface Measurement {
+/** One measured run of one scenario against one target: the load generator's result plus the process figures. */
+export interface Measurement extends LoadResult {
   readonly scenario: string;
   readonly target: string;
   readonly rep: number;
-  /** As measured by the load generator, from its first connection to its stop. */
-  readonly durationS: number;
-  readonly requests: number;
-  readonly reqPerS: number;
-  readonly latencyUs: LatencySummaryUs;
-  /** hdr-histogram-js `encodeIntoCompressedBase64` of the µs histogram, for re-analysis or merging. */
-  readonly latencyHistogram: string;
-  readonly non2xx: number;
-  /** Connection errors and timeouts (autocannon counts a timeout as an error too). */
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly statusCodes: Readonly<Record<string, number>>;
   /** CPU time (user + system) of the measured process over the run, per completed request. */
   readonly cpuUsPerReq: number;
   /** Same, as a share of one CPU (100 = one full core). */
