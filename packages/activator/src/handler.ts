@@ -72,16 +72,10 @@ const OVERLOADED_NO_RETRY = errorHeaders('overloaded');
 const QUEUE_FULL_BODY = 'pending request queue full\n';
 const HASH_MISSING_BODY = 'a probe request must contain a non-empty "K-Network-Hash" header\n';
 
-// First-byte detection for the one request per cold start that measures it: the Exchange has no response-start
-// event, so its `responseStarted` flag is polled. 1 ms, one timer per cold start, stopped at finish.
-const FIRST_BYTE_POLL_MS = 1;
-
 /** One request: the throttle ticket plus what `onFinish` needs. */
 class Pending extends ThrottleTicket {
   /** The cold start this request measures the first byte of. */
   cold: ColdStart | null = null;
-  firstByteAtMs = Number.NaN;
-  poll: NodeJS.Timeout | null = null;
   /** Waited with no ready pod (part of a cold episode). */
   buffered = false;
 
@@ -135,9 +129,6 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
     if (episode !== null) {
       entry.awaitingFirstByte = null;
       p.cold = episode;
-      const timer = setInterval(pollFirstByte, FIRST_BYTE_POLL_MS, p);
-      timer.unref();
-      p.poll = timer;
     }
     const upstream = pod.upstream;
     const originalHost = ex.header('k-original-host');
@@ -146,13 +137,6 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
     } else {
       // Knative `RewriteHostIn` clears Host, so Go's transport sends the target, the pod's `ip:port`.
       ex.forward(upstream, EDITS_SET_ORIGINAL_HOST, upstream.authority, ['K-Original-Host', ex.header('host') ?? '']);
-    }
-  };
-
-  const pollFirstByte = (p: Pending): void => {
-    if (p.ex.responseStarted && Number.isNaN(p.firstByteAtMs)) {
-      p.firstByteAtMs = clock.now();
-      stopPoll(p);
     }
   };
 
@@ -189,10 +173,8 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
     reporter.reqOut(p.stat, now);
     // A failure after the response head counts as a server error, as the queue-proxy records it.
     entry.metrics.observeRequest(outcome === 'upstream-error' && status < 500 ? 502 : status, (now - p.arrivedAtMs) / 1000);
-    if (p.cold !== null) {
-      stopPoll(p);
-      if (outcome === 'complete') p.cold.firstByte(Number.isNaN(p.firstByteAtMs) ? now : p.firstByteAtMs, entry.metrics);
-    }
+    // The engine stamps when the response head went out (same clock as `clock.now()` in production).
+    if (p.cold !== null && outcome === 'complete') p.cold.firstByte(ex.responseStartedAt > 0 ? ex.responseStartedAt : now, entry.metrics);
     // Everyone buffered in a cold episode left (timed out, went away) and still no pod: the episode is over, so the
     // next buffered request pokes the autoscaler again.
     if (p.buffered && entry.coldStart !== null && throttler.queued === 0 && throttler.readyPods === 0) {
@@ -281,9 +263,4 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
       return draining;
     },
   };
-}
-
-function stopPoll(p: Pending): void {
-  if (p.poll !== null) clearInterval(p.poll);
-  p.poll = null;
 }

@@ -19,6 +19,7 @@ function exchange(headers: Record<string, string>): Exchange & { answer: Answer 
     remoteAddress: '127.0.0.1',
     startedAt: 0,
     responseStarted: false,
+    responseStartedAt: 0,
     finished: false,
     state: null as unknown,
     onFinish: null,

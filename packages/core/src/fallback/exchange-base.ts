@@ -95,6 +95,9 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
     return this.started;
   }
 
+  /** `performance.now()` when the first status line went out; 0 before. */
+  responseStartedAt = 0;
+
   get finished(): boolean {
     return this.done;
   }
@@ -149,6 +152,7 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
 
   /** A status line (final or 1xx) went to the client. */
   protected markStarted(): void {
+    if (!this.started) this.responseStartedAt = performance.now();
     this.started = true;
   }
 
@@ -160,8 +164,9 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
   /** The final response head went to the client. */
   protected noteHead(status: number): void {
     this.status = status;
-    this.started = true;
     this.lastWriteAt = performance.now();
+    if (!this.started) this.responseStartedAt = this.lastWriteAt;
+    this.started = true;
   }
 
   /** Counts each upstream body chunk relayed as a write (idle timeout); one listener per exchange, made once. */

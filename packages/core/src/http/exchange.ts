@@ -65,6 +65,8 @@ export interface Exchange {
   readonly startedAt: number;
   /** True once a status line (or 1xx) was written to the client. */
   readonly responseStarted: boolean;
+  /** When that happened (`performance.now()` ms, the clock of `startedAt`); 0 while nothing was written. */
+  readonly responseStartedAt: number;
   /** True once the exchange finished (after `onFinish`). */
   readonly finished: boolean;
 

@@ -92,6 +92,7 @@ export class ClientConn implements Exchange, UpOwner {
   readonly remoteAddress: string;
   startedAt = 0;
   responseStarted = false;
+  responseStartedAt = 0;
   finished = true;
   state: unknown = null;
   onFinish: FinishListener | null = null;
@@ -282,6 +283,7 @@ export class ClientConn implements Exchange, UpOwner {
     this.target = req.target;
     this.startedAt = performance.now();
     this.responseStarted = false;
+    this.responseStartedAt = 0;
     this.finished = false;
     this.state = null;
     this.onFinish = null;
@@ -420,7 +422,7 @@ export class ClientConn implements Exchange, UpOwner {
     head += `Date: ${this.hooks.dateHeader()}\r\nContent-Length: ${String(Buffer.byteLength(body))}\r\n\r\n`;
     this.responseStarted = true;
     this.status = status;
-    this.lastWriteAt = performance.now();
+    this.lastWriteAt = this.responseStartedAt = performance.now();
     this.socket.write(this.headRequest ? head : head + body);
   }
 
@@ -580,6 +582,7 @@ export class ClientConn implements Exchange, UpOwner {
       }
       if (res.status >= 100 && res.status < 200 && res.status !== 101) {
         // 1xx informational: relay verbatim, then expect the final head.
+        if (!this.responseStarted) this.responseStartedAt = performance.now();
         this.responseStarted = true;
         this.lastWriteAt = performance.now();
         this.socket.write(buf.subarray(0, end));
@@ -661,8 +664,9 @@ export class ClientConn implements Exchange, UpOwner {
     out[pos] = 13;
     out[pos + 1] = 10;
     if (inline > 0) buf.copy(out, pos + 2, end, end + inline);
-    this.responseStarted = true;
     this.lastWriteAt = performance.now();
+    if (!this.responseStarted) this.responseStartedAt = this.lastWriteAt;
+    this.responseStarted = true;
     this.socket.write(out);
   }
 
