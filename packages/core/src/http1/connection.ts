@@ -65,6 +65,17 @@ function statusLine(status: number): string {
   return line;
 }
 
+/** `Content-Length: N\r\n`, cached for the few sizes a service keeps sending (no string built per message). */
+const CL_LINES = new Map<number, string>();
+function contentLengthLine(n: number): string {
+  let line = CL_LINES.get(n);
+  if (line === undefined) {
+    line = `Content-Length: ${String(n)}\r\n`;
+    if (CL_LINES.size < 1024) CL_LINES.set(n, line);
+  }
+  return line;
+}
+
 const HEAD_ERROR_STATUS: Record<HeadError, number> = {
   'head-too-large': 431,
   'too-many-headers': 431,
@@ -537,7 +548,7 @@ export class ClientConn implements Exchange, UpOwner {
       if (ok) size += (req.lineEnd[i] ?? 0) - (req.lineStart[i] ?? 0);
     }
     // Rule 1 (docs/http1-rules.md): the framing kdp parsed is the framing it sends, in one canonical header.
-    let tail = req.chunked ? TE_CHUNKED : req.contentLength >= 0 ? `Content-Length: ${String(req.contentLength)}\r\n` : '';
+    let tail = req.chunked ? TE_CHUNKED : req.contentLength >= 0 ? contentLengthLine(req.contentLength) : '';
     if (host !== undefined) tail += `Host: ${host}\r\n`;
     if (xff !== undefined) tail += `X-Forwarded-For: ${xff}\r\n`;
     if (req.hasTe && (req.get('te') ?? '').toLowerCase().includes('trailers')) tail += 'Te: trailers\r\n';
@@ -620,6 +631,12 @@ export class ClientConn implements Exchange, UpOwner {
         this.upstreamFailed(up, new Error(`net/http: malformed HTTP response (${err})`));
         return;
       }
+      if (res.otherTransferEncoding) {
+        // Go's client refuses any coding list but `chunked` too; re-framing `gzip, chunked` as chunked would hand
+        // the client gzip bytes it was not told about.
+        this.upstreamFailed(up, new Error('net/http: unsupported transfer encoding in response'));
+        return;
+      }
       if (res.status >= 100 && res.status < 200 && res.status !== 101) {
         // 1xx informational: relay verbatim, then expect the final head.
         if (!this.responseStarted) this.responseStartedAt = performance.now();
@@ -682,12 +699,15 @@ export class ClientConn implements Exchange, UpOwner {
     const keep = this.keepScratch;
     for (let i = 0; i < res.count; i++) {
       const k = res.kinds[i];
+      // Framing is re-emitted below (rule 1), never copied and never removed by the app's Connection header.
       const ok =
-        (k === HK.other || k === HK.contentLength || k === HK.transferEncoding || k === HK.trailer || k === HK.host || k === HK.xForwardedFor) &&
+        (k === HK.other || k === HK.trailer || k === HK.host || k === HK.xForwardedFor) &&
         !(res.connectionTokens && res.connectionLists(res.names[i] ?? ''));
       keep[i] = ok ? 1 : 0;
       if (ok) size += (res.lineEnd[i] ?? 0) - (res.lineStart[i] ?? 0);
     }
+    const framing = res.chunked ? TE_CHUNKED : res.contentLength >= 0 ? contentLengthLine(res.contentLength) : '';
+    size += framing.length;
     const close = this.closeAfter || this.hooks.closing();
     if (close) {
       this.closeAfter = true;
@@ -699,6 +719,7 @@ export class ClientConn implements Exchange, UpOwner {
     for (let i = 0; i < res.count; i++) {
       if (keep[i] === 1) pos += buf.copy(out, pos, res.lineStart[i], res.lineEnd[i]);
     }
+    if (framing !== '') pos += out.write(framing, pos, 'latin1');
     if (close) pos += out.write(CONNECTION_CLOSE, pos, 'latin1');
     if (this.rechunk) pos += out.write(TE_CHUNKED, pos, 'latin1');
     out[pos] = 13;

@@ -377,3 +377,31 @@ describe('the fallback engine keeps a connection in order', () => {
     expect(events).toEqual(['app got POST /first', 'app answers POST', 'app got GET /second']);
   });
 });
+
+describe('responses: framing is never removed or duplicated', () => {
+  it.each([
+    ['Connection: Content-Length', 'HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 5\r\n\r\nhello', 'Content-Length: 5\r\n'],
+    ['two identical Content-Length headers', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello', 'Content-Length: 5\r\n'],
+    ['Connection: Transfer-Encoding', 'HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', 'Transfer-Encoding: chunked\r\n'],
+  ])('%s: the client gets exactly one framing header and the connection stays usable', async (_name, response, framing) => {
+    const up = await rawUpstream((s, got) => {
+      const n = got.split('\r\n\r\n').length - 1;
+      if (n > 0 && got.endsWith('\r\n\r\n')) for (let i = 0; i < 1; i++) s.write(response);
+    });
+    const port = await proxy(up.port);
+    const { out } = await exchange(port, ['GET /1 HTTP/1.1\r\nHost: x\r\n\r\n', 'GET /2 HTTP/1.1\r\nHost: x\r\n\r\n'], (o) => responses(o).length === 2 && /(hello|0\r\n\r\n)$/.test(o), 100);
+    expect(responses(out)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+    const heads = out.split(/HTTP\/1\.1 200 OK\r\n/).slice(1).map((r) => r.slice(0, r.indexOf('\r\n\r\n') + 2));
+    for (const h of heads) {
+      expect(h.match(/content-length|transfer-encoding/gi)).toHaveLength(1);
+      expect(h).toContain(framing);
+    }
+  });
+
+  it('a response with a transfer coding other than chunked is a 502, as in Go', async () => {
+    const up = await rawUpstream((s) => s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'));
+    const port = await proxy(up.port);
+    const { out } = await exchange(port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\n'], (o) => o.includes('\r\n\r\n'));
+    expect(responses(out)).toEqual(['HTTP/1.1 502']);
+  });
+});
