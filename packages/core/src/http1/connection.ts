@@ -90,6 +90,7 @@ const HEAD_ERROR_STATUS: Record<HeadError, number> = {
   'bad-transfer-encoding': 501,
   'transfer-encoding-http10': 400,
   'bad-chunked-body': 400,
+  'connect-not-supported': 405,
   'missing-host': 400,
   'duplicate-host': 400,
 };
@@ -261,6 +262,12 @@ export class ClientConn implements Exchange, UpOwner {
     const err = parseRequestHead(req, buf, end);
     if (err !== null) {
       this.rejectHead(err);
+      return;
+    }
+    if (req.method === 'CONNECT') {
+      // A tunnel request: what follows its head is not HTTP, and a node:http app treats it as tunnel bytes while a
+      // proxy reading it as a next request would disagree. No serverless app serves CONNECT; refuse and close.
+      this.rejectHead('connect-not-supported');
       return;
     }
     if (req.chunked) {

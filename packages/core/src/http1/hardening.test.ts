@@ -257,6 +257,7 @@ describe('request targets, versions and transfer codings', () => {
     ['Transfer-Encoding: chunked twice', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 501],
     ['Transfer-Encoding: gzip', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
     ['Transfer-Encoding on HTTP/1.0', 'POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    ['CONNECT (a tunnel: what follows is not HTTP)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n', 405],
   ])('refuses %s (%s)', async (_name, request, status) => {
     const app = await recordingApp();
     const port = await proxy(app.port, { fallback: true });

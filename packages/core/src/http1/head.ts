@@ -99,6 +99,7 @@ export type HeadError =
   | 'bad-transfer-encoding'
   | 'transfer-encoding-http10'
   | 'bad-chunked-body'
+  | 'connect-not-supported'
   | 'missing-host'
   | 'duplicate-host';
 
