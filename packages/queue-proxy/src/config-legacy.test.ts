@@ -210,6 +210,11 @@ describe('Go strconv.ParseFloat(s, 64)', () => {
     ['0x_1p0', 1],
     ['0.1e+2', 10],
     ['01.5', 1.5],
+    ['0x.8p1', 1],
+    ['0x1.p1', 2],
+    ['1e1_0', 1e10],
+    ['0x1_0p0', 16],
+    ['-0x1p-2', -0.25],
   ])('%j → %d', (s, value) => {
     expect(parseGoFloat(s)).toEqual({ ok: true, value });
   });
@@ -233,6 +238,8 @@ describe('Go strconv.ParseFloat(s, 64)', () => {
     ['0b1', 'syntax'],
     ['0o7', 'syntax'],
     ['infx', 'syntax'],
+    ['0x_.8p1', 'syntax'],
+    ['1_e1', 'syntax'],
   ])('%j → %s error', (s, error) => {
     expect(parseGoFloat(s)).toEqual({ ok: false, error });
   });

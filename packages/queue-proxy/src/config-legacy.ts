@@ -150,7 +150,8 @@ export function resolveLegacyUserMetrics(r: EnvReader, o: LegacyObservability, b
 const DIGITS = String.raw`\d(?:_?\d)*`;
 const HEX_DIGITS = String.raw`[0-9a-fA-F](?:_?[0-9a-fA-F])*`;
 const DECIMAL = new RegExp(String.raw`^[+-]?(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][+-]?${DIGITS})?$`, 'u');
-const HEX = new RegExp(String.raw`^([+-]?)0[xX]_?(?:(${HEX_DIGITS})(?:\.(${HEX_DIGITS})?)?|\.(${HEX_DIGITS}))[pP]([+-]?${DIGITS})$`, 'u');
+// Go allows "_" right after the prefix only before a digit ("0x_1p0", not "0x_.8p1").
+const HEX = new RegExp(String.raw`^([+-]?)0[xX](?:_?(${HEX_DIGITS})(?:\.(${HEX_DIGITS})?)?|\.(${HEX_DIGITS}))[pP]([+-]?${DIGITS})$`, 'u');
 
 export type GoFloat = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: 'syntax' | 'range' };
 
