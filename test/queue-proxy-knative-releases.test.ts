@@ -3,6 +3,7 @@
  * (SERVING_REQUEST_METRICS_BACKEND and friends, OpenCensus metric names) and 1.19+ (OBSERVABILITY_CONFIG, OTel
  * names). A real process, a real sample app, :9091 on a free port through KDP_USER_METRICS_PORT.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSampleApp } from '@kdp/sample-app';
 import type { SampleApp } from '@kdp/sample-app';
@@ -101,6 +102,27 @@ describe('Knative 1.12-1.18 environment', () => {
     expect(r.body).toMatch(/^revision_queue_depth\{[^}]*response_code="",response_code_class=""[^}]*\} 1$/mu);
     // The 1.19+ names are not served to a 1.12-1.18 cluster.
     expect(r.body).not.toContain('kn_serving_');
+  });
+
+  it('prints what Knative 1.12.4 prints for the same requests (bucket and sum values aside: real latencies)', async () => {
+    // The fixture and its request sequence: packages/queue-proxy/scripts/knative-legacy-metrics/main.go.
+    const fixture = readFileSync(new URL('../packages/queue-proxy/src/testdata/knative-v1.12.4-request-metrics.prom', import.meta.url), 'utf8');
+    const requests: readonly [string, Record<string, string>][] = [
+      ['/', {}],
+      ['/status/404', {}],
+      ['/', { 'Knative-Serving-Tag': 'blue' }],
+      ['/', { 'Knative-Serving-Default-Route': 'true' }],
+      ['/', { 'Knative-Serving-Tag': 'green', 'Knative-Serving-Default-Route': 'true' }],
+      ['/', { 'K-Network-Probe': 'activator' }],
+      ['/status/503', {}],
+      ['/', {}],
+    ];
+    const a = await app();
+    const qp = await startQueueProxy(a.port, { ...V1_18, CONTAINER_CONCURRENCY: '5', SERVING_POD: 'hello-00001-deployment-abc' });
+    for (const [path, headers] of requests) await request(qp.ports.serving, path, { headers });
+    const r = await request(qp.ports.userMetrics, '/metrics');
+    const normalise = (text: string): string => text.replace(/^(\S+_(?:bucket|sum)\{[^}]*\}) \S+$/gmu, '$1 <value>');
+    expect(normalise(r.body)).toBe(normalise(fixture));
   });
 
   it('opens no user-metrics listener for backend none', async () => {

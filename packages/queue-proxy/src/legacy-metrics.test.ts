@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 
 import { createLegacyRequestMetrics, goFloat, LEGACY_LATENCY_BOUNDS_MS, routeTagOf } from './legacy-metrics.js';
@@ -129,5 +131,32 @@ describe('the OpenCensus Prometheus text of Knative 1.12-1.18', () => {
     m.observe(200, NaN);
     m.observeRequest('DISABLED', 200, Infinity);
     expect(await m.metrics()).toBe('');
+  });
+});
+
+// The request sequence of scripts/knative-legacy-metrics/main.go, whose output through Knative 1.12.4's own handlers
+// and OpenCensus exporter is the fixture. All latencies 0 ms there (they are truncated to whole ms), and here.
+const KNATIVE_FIXTURE_REQUESTS: readonly { readonly target: string; readonly headers: Readonly<Record<string, string>> }[] = [
+  { target: '/', headers: {} },
+  { target: '/?status=404', headers: {} },
+  { target: '/', headers: { 'Knative-Serving-Tag': 'blue' } },
+  { target: '/', headers: { 'Knative-Serving-Default-Route': 'true' } },
+  { target: '/', headers: { 'Knative-Serving-Tag': 'green', 'Knative-Serving-Default-Route': 'true' } },
+  { target: '/', headers: { 'K-Network-Probe': 'activator' } },
+  { target: '/?status=503', headers: {} },
+  { target: '/', headers: {} },
+];
+
+describe('byte for byte what Knative 1.12.4 prints (src/testdata, made by scripts/knative-legacy-metrics)', () => {
+  it('matches the fixture for the same requests', async () => {
+    const m = createLegacyRequestMetrics(LABELS);
+    for (const { target, headers } of KNATIVE_FIXTURE_REQUESTS) {
+      if (headers['K-Network-Probe'] !== undefined) continue; // probes are not recorded
+      const status = Number(/status=(\d+)/u.exec(target)?.[1] ?? 200);
+      m.setQueueDepth(1);
+      m.observe(status, 0);
+      m.observeRequest(routeTagOf(headers['Knative-Serving-Tag'], headers['Knative-Serving-Default-Route']), status, 0);
+    }
+    expect(await m.metrics()).toBe(readFileSync(new URL('testdata/knative-v1.12.4-request-metrics.prom', import.meta.url), 'utf8'));
   });
 });
