@@ -168,6 +168,15 @@ describe('1.12-1.18: envconfig validation, one problem line each', () => {
     expect(problems(env(V1_18, { [name]: value }))).toEqual([line]);
   });
 
+  // Checked with envconfig v1.4.0 as vendored by Knative 1.12.4: base-0 ints, any float spelling Go accepts.
+  it.each([
+    ['SERVING_REQUEST_METRICS_REPORTING_PERIOD_SECONDS', '0x10', (c: Config) => c.legacyObservability?.requestMetricsReportingPeriodSeconds, 16],
+    ['TRACING_CONFIG_SAMPLE_RATE', '1_0e-1', (c: Config) => c.legacyObservability?.tracing.sampleRate, 1],
+    ['TRACING_CONFIG_BACKEND', 'whatever', (c: Config) => c.legacyObservability?.tracing.backend, 'whatever'],
+  ] as const)('%s=%j is accepted', (name, value, read, expected) => {
+    expect(read(parseConfig(env(V1_18, { [name]: value })))).toBe(expected);
+  });
+
   it('reports every problem at once', () => {
     const lines = problems(env(V1_18, { TRACING_CONFIG_DEBUG: 'x', SERVING_ENABLE_REQUEST_LOG: 'x', SERVING_REQUEST_METRICS_REPORTING_PERIOD_SECONDS: 'x', CONTAINER_CONCURRENCY: 'x' }));
     expect(lines.map((l) => l.slice(0, l.indexOf(':'))).sort()).toEqual(
