@@ -105,7 +105,7 @@ describe('Knative 1.12-1.18 environment', () => {
   });
 
   it('prints what Knative 1.12.4 prints for the same requests (bucket and sum values aside: real latencies)', async () => {
-    // The fixture and its request sequence: packages/queue-proxy/scripts/knative-legacy-metrics/main.go.
+    // The fixture and its request sequence: packages/queue-proxy/src/legacy-metrics.test.ts (KNATIVE_FIXTURE_REQUESTS).
     const fixture = readFileSync(new URL('../packages/queue-proxy/src/testdata/knative-v1.12.4-request-metrics.prom', import.meta.url), 'utf8');
     const requests: readonly [string, Record<string, string>][] = [
       ['/', {}],

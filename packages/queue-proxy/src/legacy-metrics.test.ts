@@ -134,8 +134,8 @@ describe('the OpenCensus Prometheus text of Knative 1.12-1.18', () => {
   });
 });
 
-// The request sequence of scripts/knative-legacy-metrics/main.go, whose output through Knative 1.12.4's own handlers
-// and OpenCensus exporter is the fixture. All latencies 0 ms there (they are truncated to whole ms), and here.
+// The request sequence that, sent through Knative 1.12.4's own handlers and OpenCensus exporter (a throwaway Go driver
+// run once against a Knative checkout; not committed, as no code built from Knative's sources is), printed the fixture. All latencies 0 ms there (they are truncated to whole ms), and here.
 const KNATIVE_FIXTURE_REQUESTS: readonly { readonly target: string; readonly headers: Readonly<Record<string, string>> }[] = [
   { target: '/', headers: {} },
   { target: '/?status=404', headers: {} },
@@ -147,7 +147,7 @@ const KNATIVE_FIXTURE_REQUESTS: readonly { readonly target: string; readonly hea
   { target: '/', headers: {} },
 ];
 
-describe('byte for byte what Knative 1.12.4 prints (src/testdata, made by scripts/knative-legacy-metrics)', () => {
+describe('byte for byte what Knative 1.12.4 prints (src/testdata, printed by Knative 1.12.4 itself)', () => {
   it('matches the fixture for the same requests', async () => {
     const m = createLegacyRequestMetrics(LABELS);
     for (const { target, headers } of KNATIVE_FIXTURE_REQUESTS) {
