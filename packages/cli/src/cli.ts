@@ -47,6 +47,7 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
+  'eventing-sync': { type: 'string' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */

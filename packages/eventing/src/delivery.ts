@@ -3,7 +3,7 @@
 
 /** The `delivery` object as written in YAML/JSON; everything optional. */
 export interface DeliverySpec {
-  deadLetterSink?: { uri?: string; ref?: { kind?: string; name?: string; namespace?: string; apiVersion?: string } };
+  deadLetterSink?: { uri?: string; ref?: { kind: string; name: string; namespace?: string; apiVersion?: string } };
   retry?: number;
   backoffPolicy?: 'linear' | 'exponential';
   backoffDelay?: string;
