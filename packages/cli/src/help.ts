@@ -1,5 +1,7 @@
 // Usage text of `kdp` and of each command.
 
+import { EVENTING_SUMMARY, EVENTING_TOPICS } from './help-eventing.js';
+
 const GLOBAL = `Global options:
   --server URL        control API of \`kdp serve\` (default $KDP_SERVER, else http://127.0.0.1:8081)
   -n, --namespace NS  namespace (default "default")
@@ -24,9 +26,10 @@ Services (kn's commands and flags):
   revision delete NAME…      delete revisions that receive no traffic
   route list                 routes and their URLs
   route describe NAME        what a route serves, tag URLs included
-  apply -f FILE              create or replace Knative Services from YAML (- for stdin)
+  apply -f FILE              create or replace Knative Services, Brokers, Triggers, PingSources from YAML
   version                    print the version
 
+${EVENTING_SUMMARY}
 Aliases: services/svc/ksvc, revisions/rev, routes; ls = list, rm = delete.
 Read commands take -o json|yaml. Run 'kdp COMMAND --help' for a command's options.
 
@@ -183,5 +186,5 @@ ${GLOBAL}`,
 };
 
 export function helpFor(topic: string): string | undefined {
-  return topic === 'help' ? HELP : TOPICS[topic];
+  return topic === 'help' ? HELP : (TOPICS[topic] ?? EVENTING_TOPICS[topic]);
 }
