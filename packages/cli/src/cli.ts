@@ -69,6 +69,7 @@ const SERVE_OPTIONS = {
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
   'eventing-sync': { type: 'string' },
+  'eventing-backend': { type: 'string' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */

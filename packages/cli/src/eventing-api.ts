@@ -6,7 +6,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { dns1123LabelErrors } from '@kdp/router';
-import { toStructured, type EventingEngine } from '@kdp/eventing';
+import { toStructured, type BrokerEngine } from '@kdp/eventing';
 import { ApiError } from './api-errors.js';
 import type { EventingReconciler } from './eventing-reconciler.js';
 import { EVENTING_PREFIX, EVENTING_RESOURCES, KDP_EVENTING_PREFIX, SOURCES_PREFIX, type DeadLetterView, type EventingKind } from './objects/eventing-types.js';
@@ -18,7 +18,7 @@ interface NameParams extends NsParams {
   name: string;
 }
 
-export function registerEventingApi(app: FastifyInstance, rec: EventingReconciler, engine: EventingEngine): void {
+export function registerEventingApi(app: FastifyInstance, rec: EventingReconciler, engine: BrokerEngine): void {
   for (const kind of ['Broker', 'Trigger', 'PingSource'] as const satisfies readonly EventingKind[]) {
     const r = EVENTING_RESOURCES[kind];
     const prefix = kind === 'PingSource' ? SOURCES_PREFIX : EVENTING_PREFIX;
@@ -34,11 +34,11 @@ export function registerEventingApi(app: FastifyInstance, rec: EventingReconcile
     });
   }
 
-  const deadLetters = (n: string, broker: string, trigger: string | undefined): DeadLetterView[] => {
+  const deadLetters = async (n: string, broker: string, trigger: string | undefined): Promise<DeadLetterView[]> => {
     rec.get('Broker', n, broker);
     const triggers = new Set(rec.list('Trigger', n).filter((t) => t.spec.broker === broker).map((t) => `${n}/${t.metadata.name}`));
     const views: DeadLetterView[] = [];
-    for (const dl of engine.deadLetters(trigger === undefined ? undefined : `${n}/${trigger}`)) {
+    for (const dl of await engine.deadLetters(trigger === undefined ? undefined : `${n}/${trigger}`)) {
       if (dl.event.broker !== `${n}/${broker}` && !triggers.has(dl.trigger)) continue;
       views.push({
         seq: dl.seq,
@@ -52,13 +52,13 @@ export function registerEventingApi(app: FastifyInstance, rec: EventingReconcile
     }
     return views;
   };
-  app.get<{ Params: NameParams; Querystring: { trigger?: string } }>(`${KDP_EVENTING_PREFIX}/namespaces/:ns/brokers/:name/deadletters`, (req) => ({
+  app.get<{ Params: NameParams; Querystring: { trigger?: string } }>(`${KDP_EVENTING_PREFIX}/namespaces/:ns/brokers/:name/deadletters`, async (req) => ({
     kind: 'DeadLetterList',
-    items: deadLetters(ns(req.params), req.params.name, req.query.trigger),
+    items: await deadLetters(ns(req.params), req.params.name, req.query.trigger),
   }));
-  app.post<{ Params: NameParams; Querystring: { trigger?: string } }>(`${KDP_EVENTING_PREFIX}/namespaces/:ns/brokers/:name/deadletters/redeliver`, (req) => {
+  app.post<{ Params: NameParams; Querystring: { trigger?: string } }>(`${KDP_EVENTING_PREFIX}/namespaces/:ns/brokers/:name/deadletters/redeliver`, async (req) => {
     const n = ns(req.params);
-    const views = deadLetters(n, req.params.name, req.query.trigger);
+    const views = await deadLetters(n, req.params.name, req.query.trigger);
     const byTrigger = new Map<string, Set<number>>();
     for (const v of views) {
       const s = byTrigger.get(v.trigger) ?? new Set<number>();
@@ -66,7 +66,7 @@ export function registerEventingApi(app: FastifyInstance, rec: EventingReconcile
       byTrigger.set(v.trigger, s);
     }
     let redelivered = 0;
-    for (const [t, seqs] of byTrigger) redelivered += engine.redeliver(`${n}/${t}`, seqs);
+    for (const [t, seqs] of byTrigger) redelivered += await engine.redeliver(`${n}/${t}`, seqs);
     return { kind: 'Redelivered', redelivered };
   });
 }

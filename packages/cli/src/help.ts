@@ -80,6 +80,11 @@ Options (environment variable in brackets):
   --tag-header-routing enabled|disabled
                        route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
+  --eventing-sync full|normal
+                       durability of accepted events in <data dir>/eventing.db (KDP_EVENTING_SYNC, default full:
+                       survives a power loss; normal: survives a crash of kdp serve)
+  --eventing-backend nats://HOST:PORT
+                       keep brokers on NATS JetStream, shared by every kdp serve using it (KDP_EVENTING_BACKEND)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …
 

@@ -70,6 +70,17 @@ export class Refusal extends Error {
 
 export type AcceptCallback = (err: Refusal | undefined) => void;
 
+/** What the ingress, the sources and the control API need of a broker, whatever keeps the events. */
+export interface BrokerEngine {
+  readonly stats: EngineStats;
+  hasBroker(key: string): boolean;
+  accept(broker: string, event: CloudEvent, cb: AcceptCallback): void;
+  configure(brokers: readonly string[], triggers: readonly TriggerConfig[]): void;
+  deadLetters(trigger: string | undefined): DeadLetter[] | Promise<DeadLetter[]>;
+  redeliver(trigger: string | undefined, seqs?: ReadonlySet<number>): number | Promise<number>;
+  close(graceMs: number): Promise<void>;
+}
+
 export interface EngineStats {
   accepted: number;
   delivered: number;
@@ -128,7 +139,7 @@ interface PendingAccept {
   readonly cb: AcceptCallback;
 }
 
-export class EventingEngine {
+export class EventingEngine implements BrokerEngine {
   readonly #store: EventStore;
   readonly #sender: Sender;
   readonly #logger: Logger;

@@ -199,7 +199,7 @@ describe('delivery', () => {
     const d = dls.got[0];
     expect(d?.headers).toMatchObject({ 'ce-id': 'r-1', 'ce-knativeerrordest': failing.url, 'ce-knativeerrorcode': '503', 'ce-knativeerrordata': Buffer.from('busy').toString('base64') });
     expect(d?.body).toBe('{"a":1}');
-    expect(ev.engine.deadLetters(undefined)).toEqual([]);
+    expect(await ev.engine.deadLetters(undefined)).toEqual([]);
   });
 
   it('does not retry a 400; without a dead-letter sink keeps the event, lists it and redelivers it', async () => {
@@ -209,15 +209,15 @@ describe('delivery', () => {
     ev.configure({ brokers: ['default/b'], triggers: [trigger('t', s.url)], pings: [] });
     expect((await post(ev.ingress.port, '/default/b', ce('d-1'), '{}')).status).toBe(202);
     await s.waitFor(1);
-    await expect.poll(() => ev.engine.deadLetters('default/t').length).toBe(1);
-    const dl = ev.engine.deadLetters('default/t')[0];
+    await expect.poll(async () => (await ev.engine.deadLetters('default/t')).length).toBe(1);
+    const dl = (await ev.engine.deadLetters('default/t'))[0];
     expect(dl).toMatchObject({ trigger: 'default/t', attempts: 1, code: 400, error: 'bad' });
     expect(dl?.event.event.attrs['id']).toBe('d-1');
     expect(s.got).toHaveLength(1);
     fail = false;
-    expect(ev.engine.redeliver('default/t')).toBe(1);
+    expect(await ev.engine.redeliver('default/t')).toBe(1);
     await s.waitFor(2);
-    await expect.poll(() => ev.engine.deadLetters(undefined).length).toBe(0);
+    await expect.poll(async () => (await ev.engine.deadLetters(undefined)).length).toBe(0);
   });
 
   it('re-ingests a reply with TTL − 1 and drops it when the TTL is spent', async () => {
@@ -239,9 +239,9 @@ describe('delivery', () => {
     const ev = await start();
     ev.configure({ brokers: ['default/b'], triggers: [trigger('bad', bad.url, { delivery: { retry: 0 } }), trigger('plain', plain.url)], pings: [] });
     expect((await post(ev.ingress.port, '/default/b', ce('m-1'), '{}')).status).toBe(202);
-    await expect.poll(() => ev.engine.deadLetters('default/bad').map((d) => d.code)).toEqual([502]);
+    await expect.poll(async () => (await ev.engine.deadLetters('default/bad')).map((d) => d.code)).toEqual([502]);
     await plain.waitFor(1);
-    expect(ev.engine.deadLetters('default/plain')).toEqual([]);
+    expect(await ev.engine.deadLetters('default/plain')).toEqual([]);
   });
 
   it('keeps at most the in-flight limit of deliveries open towards a subscriber', async () => {

@@ -4,7 +4,8 @@
 
 import type { Logger } from '@kdp/core';
 import type { CloudEvent } from './cloudevent.js';
-import { EventingEngine, type TriggerConfig } from './engine.js';
+import { EventingEngine, type BrokerEngine, type TriggerConfig } from './engine.js';
+import { NatsEngine } from './nats-engine.js';
 import { startIngress, type Ingress } from './ingress.js';
 import { startPing, type PingConfig } from './ping.js';
 import { Sender, type Target } from './sender.js';
@@ -16,6 +17,8 @@ export interface EventingOptions {
   /** SQLite `synchronous`: full (default, survives power loss) or normal (survives a process crash). */
   readonly sync?: SyncMode;
   readonly maxPendingBytes?: number;
+  /** `nats://HOST:PORT`: keep brokers on NATS JetStream instead of the embedded store. */
+  readonly natsUrl?: string | undefined;
 }
 
 export interface PingModel extends PingConfig {
@@ -32,7 +35,7 @@ export interface EventingModel {
 }
 
 export interface Eventing {
-  readonly engine: EventingEngine;
+  readonly engine: BrokerEngine;
   readonly ingress: Ingress;
   /** Where the store is, and its durability. */
   readonly storeDescription: string;
@@ -49,10 +52,21 @@ interface RunningPing {
 }
 
 export async function startEventing(o: EventingOptions): Promise<Eventing> {
-  const store = new SqliteEventStore(o.dataDir, o.sync ?? 'full');
   const sender = new Sender();
-  const engine = new EventingEngine({ store, sender, logger: o.logger, ...(o.maxPendingBytes !== undefined && { maxPendingBytes: o.maxPendingBytes }) });
-  const resumed = engine.start();
+  let engine: BrokerEngine;
+  let resumed = 0;
+  let storeDescription: string;
+  if (o.natsUrl !== undefined) {
+    const nats = await NatsEngine.connect(o.natsUrl, sender, o.logger);
+    engine = nats;
+    storeDescription = nats.description;
+  } else {
+    const store = new SqliteEventStore(o.dataDir, o.sync ?? 'full');
+    const embedded = new EventingEngine({ store, sender, logger: o.logger, ...(o.maxPendingBytes !== undefined && { maxPendingBytes: o.maxPendingBytes }) });
+    resumed = embedded.start();
+    engine = embedded;
+    storeDescription = store.description;
+  }
   const ingress = await startIngress(engine, '127.0.0.1', 0);
   const pings = new Map<string, RunningPing>();
 
@@ -91,7 +105,7 @@ export async function startEventing(o: EventingOptions): Promise<Eventing> {
   return {
     engine,
     ingress,
-    storeDescription: store.description,
+    storeDescription,
     resumed,
     configure,
     async close(graceMs) {

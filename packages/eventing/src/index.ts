@@ -9,3 +9,5 @@ export * from './engine.js';
 export * from './ingress.js';
 export * from './ping.js';
 export * from './eventing.js';
+export * from './attempt.js';
+export * from './nats-engine.js';

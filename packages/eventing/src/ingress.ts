@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorHeaders } from '@kdp/core';
 import { BATCH_CONTENT_TYPE, fromBinary, fromStructured, InvalidEventError, STRUCTURED_CONTENT_TYPE, type CloudEvent } from './cloudevent.js';
-import type { EventingEngine, Refusal } from './engine.js';
+import type { BrokerEngine, Refusal } from './engine.js';
 
 /** Largest event body read; Knative sets none, but a bound is kdp's rule. 4 MiB is far above a typical event. */
 export const MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -34,7 +34,7 @@ export interface Ingress {
   close(): Promise<void>;
 }
 
-export function createIngressHandler(engine: EventingEngine): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function createIngressHandler(engine: BrokerEngine): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   return (req, res) => {
     const method = req.method ?? '';
     if (method === 'OPTIONS') {
@@ -148,7 +148,7 @@ function readBody(req: http.IncomingMessage, cb: (err: 'too-large' | 'aborted' |
 }
 
 /** Starts the ingress on `host:port` (0: any free port). */
-export async function startIngress(engine: EventingEngine, host: string, port: number): Promise<Ingress> {
+export async function startIngress(engine: BrokerEngine, host: string, port: number): Promise<Ingress> {
   const server = http.createServer({ requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 65_000 }, createIngressHandler(engine));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -45,10 +45,10 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
   // Eventing first: the router forwards the broker ingress host to its server, so its port must be known.
   let eventing: Eventing;
   try {
-    eventing = await startEventing({ dataDir: cfg.dataDir, logger, sync: cfg.eventingSync });
+    eventing = await startEventing({ dataDir: cfg.dataDir, logger, sync: cfg.eventingSync, natsUrl: cfg.eventingBackend });
   } catch (err) {
     await unlock();
-    throw new CliError(`cannot open the event store under ${cfg.dataDir}: ${(err as Error).message}`);
+    throw new CliError(`cannot open the event store (${cfg.eventingBackend ?? `under ${cfg.dataDir}`}): ${(err as Error).message}`);
   }
   const ingressHost = `${INGRESS_HOST_PREFIX}.${cfg.domain ?? DEFAULT_DOMAIN}`.toLowerCase();
 
