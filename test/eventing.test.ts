@@ -156,6 +156,54 @@ describe('eventing through the kdp CLI', () => {
     expect((await kdpOk(s.server, 'trigger', 'list')).stdout).toMatch(/\nt\s+gone\s+ksvc:ghost\s+\d+s\s+1 OK \/ 5\s+False\s+BrokerDoesNotExist\n/);
   });
 
+  it('retries with backoff, then the dead-letter sink gets the event with the knativeerror attributes; replies come back with TTL − 1', { timeout: 60_000 }, async () => {
+    const s = await startServe();
+    const times: number[] = [];
+    const failing = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => { times.push(performance.now()); res.writeHead(500, { 'content-type': 'text/plain' }).end('boom'); });
+    });
+    const dls: http.IncomingHttpHeaders[] = [];
+    const dlsServer = http.createServer((req, res) => { req.resume(); req.on('end', () => { dls.push(req.headers); res.writeHead(200).end(); }); });
+    // Replies with a new greeting each time: only the TTL ends the loop.
+    const replied: string[] = [];
+    const replier = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        replied.push(String(req.headers['ce-id']));
+        res.writeHead(200, { 'ce-specversion': '1.0', 'ce-id': `re-${String(replied.length)}`, 'ce-source': 'replier', 'ce-type': 'loop', 'content-type': 'text/plain' }).end('again');
+      });
+    });
+    for (const srv of [failing, dlsServer, replier]) {
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      sinks.push(srv);
+    }
+    const url = (srv: http.Server): string => `http://127.0.0.1:${String((srv.address() as AddressInfo).port)}/`;
+    await kdpOk(s.server, 'broker', 'create', 'b', '--retry', '3', '--backoff-policy', 'exponential', '--backoff-delay', 'PT0.2S', '--dl-sink', url(dlsServer));
+    const described = (await kdpOk(s.server, 'broker', 'describe', 'b')).stdout;
+    expect(described).toMatch(/Delivery:\n\s+Dead Letter Sink:\s+http:\/\/127\.0\.0\.1:\d+\/\n\s+Retry:\s+3\n\s+Backoff Policy:\s+exponential\n\s+Backoff Delay:\s+PT0\.2S/);
+    await kdpOk(s.server, 'trigger', 'create', 'fails', '--broker', 'b', '--sink', url(failing), '--filter', 'type=greeting');
+    await kdpOk(s.server, 'trigger', 'create', 'loops', '--broker', 'b', '--sink', url(replier), '--filter', 'type=loop');
+
+    expect((await postEvent(s, 'b', ce('doomed', 'greeting'))).status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    while (dls.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(times).toHaveLength(4);
+    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    // go-retryablehttp's 0-based attempt index: 200, 400, 800 ms; generous upper margins for a loaded machine.
+    [200, 400, 800].forEach((want, i) => {
+      expect(gaps[i], `retry ${String(i + 1)}`).toBeGreaterThanOrEqual(want - 10);
+      expect(gaps[i], `retry ${String(i + 1)}`).toBeLessThan(want + 600);
+    });
+    expect(dls[0]).toMatchObject({ 'ce-id': 'doomed', 'ce-type': 'greeting', 'ce-knativeerrordest': url(failing), 'ce-knativeerrorcode': '500', 'ce-knativeerrordata': Buffer.from('boom').toString('base64') });
+
+    expect((await postEvent(s, 'b', { ...ce('seed', 'loop'), 'Ce-Knativebrokerttl': '4' })).status).toBe(202);
+    const d2 = Date.now() + 20_000;
+    while (replied.length < 4 && Date.now() < d2) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(replied).toEqual(['seed', 're-1', 're-2', 're-3']);
+  });
+
   it('PingSource: events on a seconds schedule to a URL sink, with data and CloudEvent overrides', { timeout: 60_000 }, async () => {
     const s = await startServe();
     const got: http.IncomingHttpHeaders[] = [];
