@@ -204,6 +204,24 @@ describe('eventing through the kdp CLI', () => {
     expect(replied).toEqual(['seed', 're-1', 're-2', 're-3']);
   });
 
+  it('a service created with --sink gets K_SINK and K_CE_OVERRIDES and emits events into the broker (the producer sample)', { timeout: 60_000 }, async () => {
+    const s = await startServe();
+    const sink = await recordingSink();
+    await kdpOk(s.server, 'broker', 'create', 'b');
+    await kdpOk(s.server, 'trigger', 'create', 't', '--broker', 'b', '--sink', sink.url);
+    await kdpOk(s.server, 'service', 'create', 'producer', '--cmd', 'node packages/eventing/bin/producer.js', '--sink', 'broker:b', '--ce-override', 'origin=kdp');
+    const yaml = (await kdpOk(s.server, 'service', 'describe', 'producer', '-o', 'yaml')).stdout;
+    expect(yaml).toContain(`value: http://broker-ingress.knative-eventing.localhost:${String(s.routerPort)}/default/b`);
+    expect(yaml).toContain('name: K_CE_OVERRIDES');
+    const r = await request(s.routerPort, '/', { headers: { host: `producer.default.localhost:${String(s.routerPort)}` } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatch(/^sent to http:\/\/broker-ingress\.knative-eventing\.localhost:\d+\/default\/b: 202\n$/);
+    await sink.until(() => sink.ids.length >= 1, 20_000, 'the event from the producer service');
+    const bad = await kdp(s.server, 'service', 'create', 'p2', '--cmd', 'node packages/eventing/bin/producer.js', '--sink', 'broker:nope');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('kdp: brokers.eventing.knative.dev "nope" not found\n');
+  });
+
   it('PingSource: events on a seconds schedule to a URL sink, with data and CloudEvent overrides', { timeout: 60_000 }, async () => {
     const s = await startServe();
     const got: http.IncomingHttpHeaders[] = [];

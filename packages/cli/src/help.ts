@@ -52,6 +52,9 @@ const TEMPLATE = `Revision template options (each change makes a new revision):
   --scale-window DURATION        autoscaling window, e.g. 60s
   --timeout SECONDS              request timeout (default 300)
   -a, --annotation KEY=VALUE     annotation on the service and revision (repeatable); KEY- removes it
+  -s, --sink SINK                set K_SINK to the sink's URL (broker:NAME, ksvc:NAME, a URL; - removes it), as
+                                 Knative's SinkBinding does
+  --ce-override KEY=VALUE        set K_CE_OVERRIDES: CloudEvent extensions the app should add (repeatable)
 `;
 
 const WAIT = `Waiting:
