@@ -117,4 +117,46 @@ describe('eventing on NATS JetStream', () => {
       expect(xs(s.ids)).toHaveLength(n);
     }
   });
+  it('kill -9 of kdp serve during a stream of 500 events on NATS, then a restart: every accepted event is delivered', { timeout: 90_000 }, async () => {
+    nats = await startNatsServer();
+    const args = ['--eventing-backend', nats.url];
+    const s1 = await startServe({ extraArgs: args });
+    const got = await sink();
+    await kdpOk(s1.server, 'broker', 'create', 'b');
+    await kdpOk(s1.server, 'trigger', 'create', 't', '--broker', 'b', '--sink', got.url);
+    for (let i = 0; i < 200 && got.ids.length === 0; i++) {
+      await post(s1, 'b', `warm-${String(i)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const accepted = new Set<string>();
+    let serve = s1;
+    let restart: Promise<void> | undefined;
+    let next = 0;
+    const total = 500;
+    const producer = async (): Promise<void> => {
+      while (next < total) {
+        const id = `k-${String(next++)}`;
+        for (;;) {
+          const status = await post(serve, 'b', id).catch(() => 0);
+          if (status === 202) {
+            accepted.add(id);
+            break;
+          }
+          await (restart ?? new Promise((r) => setTimeout(r, 50)));
+        }
+        if (restart === undefined && accepted.size >= 150) {
+          s1.proc.kill('SIGKILL');
+          restart = s1.proc.exited.then(async () => {
+            serve = await startServe({ dataDir: s1.dataDir, routerPort: s1.routerPort, apiPort: s1.apiPort, extraArgs: args });
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 10 }, producer));
+    await restart;
+    expect(accepted.size).toBe(total);
+    await until(() => [...accepted].every((id) => got.ids.includes(id)), 60_000, 'every accepted event after the restart');
+    const xs = got.ids.filter((i) => i.startsWith('k-'));
+    console.log(`NATS kill -9 after 150 accepted: ${String(total)} accepted in all; every one delivered, ${String(xs.length - new Set(xs).size)} duplicates`);
+  });
 });

@@ -2,8 +2,10 @@
  * Eventing end to end on real processes: `kdp serve`, the `kdp` CLI, the router's broker-ingress host, a Service
  * running the event-display sample as subscriber, and subscribers that are HTTP servers of the test.
  */
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, kdp, startServe, type Serve } from './cli-harness.js';
 import { request } from './helpers/http.js';
@@ -220,6 +222,73 @@ describe('eventing through the kdp CLI', () => {
     const bad = await kdp(s.server, 'service', 'create', 'p2', '--cmd', 'node packages/eventing/bin/producer.js', '--sink', 'broker:nope');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe('kdp: brokers.eventing.knative.dev "nope" not found\n');
+  });
+
+  it('kdp apply -f takes Broker, Trigger (filters dialect) and PingSource YAML; trigger update edits filters', { timeout: 60_000 }, async () => {
+    const s = await startServe();
+    const sink = await recordingSink();
+    const file = path.join(s.dataDir, 'eventing.yaml');
+    const yaml = `apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata:
+  name: orders
+spec:
+  delivery:
+    retry: 2
+    backoffPolicy: linear
+    backoffDelay: PT0.1S
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata:
+  name: created
+spec:
+  broker: orders
+  filters:
+    - any:
+        - prefix: { type: com.example.order. }
+        - exact: { type: legacy.order }
+    - not:
+        suffix: { source: /test }
+  subscriber:
+    uri: ${sink.url}
+---
+apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata:
+  name: tick
+spec:
+  schedule: "0 0 1 1 *"
+  timezone: Europe/Paris
+  data: '{"tick":true}'
+  sink:
+    ref: { apiVersion: eventing.knative.dev/v1, kind: Broker, name: orders }
+`;
+    await writeFile(file, yaml);
+    const first = await kdpOk(s.server, 'apply', '-f', file);
+    expect(first.stdout).toBe("Broker 'orders' created in namespace 'default'.\nTrigger 'created' created in namespace 'default'.\nPing source 'tick' created in namespace 'default'.\n");
+    const again = await kdpOk(s.server, 'apply', '-f', file);
+    expect(again.stdout).toBe("No changes to apply to broker 'orders' in namespace 'default'.\nNo changes to apply to trigger 'created' in namespace 'default'.\nNo changes to apply to ping source 'tick' in namespace 'default'.\n");
+    expect((await kdpOk(s.server, 'source', 'ping', 'describe', 'tick')).stdout).toMatch(/Timezone:\s+Europe\/Paris/);
+
+    const send = (id: string, type: string, source = 'shop'): Promise<{ status: number }> => postEvent(s, 'orders', { 'Ce-Id': id, 'Ce-Specversion': '1.0', 'Ce-Type': type, 'Ce-Source': source });
+    for (const [id, type, source] of [
+      ['m1', 'com.example.order.created', 'shop'],
+      ['m2', 'legacy.order', 'shop'],
+      ['x1', 'com.example.invoice', 'shop'],
+      ['x2', 'com.example.order.created', 'shop/test'],
+      ['m3', 'com.example.order.paid', 'shop'],
+    ] as const) expect((await send(id, type, source)).status).toBe(202);
+    await sink.until(() => sink.ids.includes('m3'), 20_000, 'm3');
+    expect([...sink.ids].sort()).toEqual(['m1', 'm2', 'm3']);
+
+    // A trigger with an attribute filter, then narrowed and widened by `trigger update`.
+    await kdpOk(s.server, 'trigger', 'create', 'by-source', '--broker', 'orders', '--sink', sink.url, '--filter', 'source=pos', '--filter', 'type=sale');
+    expect((await kdpOk(s.server, 'trigger', 'update', 'by-source', '--filter', 'type-')).stdout).toBe("Trigger 'by-source' updated in namespace 'default'.\n");
+    const t = JSON.parse((await kdpOk(s.server, 'trigger', 'describe', 'by-source', '-o', 'json')).stdout) as { spec: { filter: { attributes: Record<string, string> } } };
+    expect(t.spec.filter.attributes).toEqual({ source: 'pos' });
+    expect((await send('p1', 'anything', 'pos')).status).toBe(202);
+    await sink.until(() => sink.ids.includes('p1'), 20_000, 'p1');
   });
 
   it('PingSource: events on a seconds schedule to a URL sink, with data and CloudEvent overrides', { timeout: 60_000 }, async () => {
