@@ -1,5 +1,7 @@
-// One delivery attempt and what came of it, independent of where the event is kept (used by the JetStream engine;
-// the embedded engine keeps its own copy of these steps inline with its queue bookkeeping).
+// One delivery attempt and what came of it, independent of where the event is kept (both engines use it): the event
+// in binary mode without the TTL, `Prefer: reply` and `Kn-Namespace`, the knativeerror* extensions towards a
+// dead-letter sink; a 2xx that carries a CloudEvent is a reply, one that is no CloudEvent at all is a success
+// (event_dispatcher.go: "Response is a non event, discard it"), a malformed one a failure with 502.
 
 import { binaryHeaders, fromBinary, fromStructured, InvalidEventError, STRUCTURED_CONTENT_TYPE, type CloudEvent } from './cloudevent.js';
 import { parseRetryAfter } from './delivery.js';

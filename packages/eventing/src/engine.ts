@@ -13,11 +13,12 @@
 // (502); the dead-letter sink gets the event plus `knativeerrordest`, `knativeerrorcode`, `knativeerrordata`.
 
 import type { Logger } from '@kdp/core';
-import { binaryHeaders, fromBinary, fromStructured, InvalidEventError, STRUCTURED_CONTENT_TYPE, type CloudEvent } from './cloudevent.js';
-import { backoffMs, isRetryable, parseRetryAfter, type RetryPolicy } from './delivery.js';
+import { attemptDelivery, type Outcome } from './attempt.js';
+import type { CloudEvent } from './cloudevent.js';
+import { backoffMs, isRetryable, type RetryPolicy } from './delivery.js';
 import type { EventPredicate } from './filter.js';
 import { DueHeap } from './heap.js';
-import type { Sender, SendResult, Target } from './sender.js';
+import type { Sender, Target } from './sender.js';
 import { batchSize, emptyBatch, type Batch, type DeadLetter, type EventStore } from './store.js';
 
 /** Extension names the broker owns (knative/eventing pkg/broker/ttl.go, ingress_handler.go). */
@@ -411,56 +412,31 @@ export class EventingEngine implements BrokerEngine {
     }
     d.q.inFlight++;
     this.#inFlight++;
-    const headers = binaryHeaders(d.ev.event, TTL_ATTRIBUTE);
-    headers.push('prefer', 'reply', 'kn-namespace', cfg.namespace);
-    if (toDls) {
-      const data = Buffer.from(d.lastError, 'utf8').toString('base64').slice(0, ERROR_DATA_MAX_LENGTH);
-      headers.push('ce-knativeerrordest', d.failedUrl, 'ce-knativeerrorcode', String(d.lastStatus));
-      if (data !== '') headers.push('ce-knativeerrordata', data);
-    }
-    this.#sender.send(target, headers, d.ev.event.data, cfg.policy.timeoutMs, (r) => this.#onResult(d, cfg, r));
+    const failure = toDls ? { dest: d.failedUrl, code: d.lastStatus, data: d.lastError } : undefined;
+    attemptDelivery(this.#sender, target, d.ev.event, cfg.namespace, cfg.policy.timeoutMs, failure, (o) => this.#onOutcome(d, cfg, o));
   }
 
-  #onResult(d: Delivery, cfg: TriggerConfig, r: SendResult): void {
+  #onOutcome(d: Delivery, cfg: TriggerConfig, o: Outcome): void {
     d.q.inFlight--;
     this.#inFlight--;
     if (this.#closed) {
       // A success is recorded; anything else is delivered again after the restart (at least once).
-      if (r.status >= 200 && r.status < 300) this.#complete(d);
+      if (o.kind !== 'failure') this.#complete(d);
       if (this.#inFlight === 0) this.#idle?.();
       return;
     }
-    if (r.status >= 200 && r.status < 300) {
-      if (d.phase === 'subscriber' && r.status !== 202) {
-        const reply = this.#replyOf(r);
-        if (reply instanceof InvalidEventError) {
-          this.#failed(d, cfg, 502, `invalid reply event: ${reply.message}`, undefined);
-        } else if (reply !== undefined) {
-          this.#reinject(d, reply);
-        } else {
-          this.#complete(d);
-        }
-      } else {
+    switch (o.kind) {
+      case 'success':
         this.#complete(d);
-      }
-    } else {
-      const retryAfter = r.status === 429 || r.status === 503 ? parseRetryAfter(headerOf(r, 'retry-after'), this.#now()) : undefined;
-      this.#failed(d, cfg, r.status, r.status === 0 ? (r.error ?? 'dispatch error') : r.body.toString('utf8'), retryAfter);
+        break;
+      case 'reply':
+        this.#reinject(d, o.event);
+        break;
+      case 'failure':
+        this.#failed(d, cfg, o.status, o.error, o.retryAfterMs);
+        break;
     }
     this.#pump(d.q);
-  }
-
-  #replyOf(r: SendResult): CloudEvent | InvalidEventError | undefined {
-    const ct = headerOf(r, 'content-type') ?? '';
-    try {
-      if (r.headers['ce-specversion'] !== undefined) return fromBinary(r.headers, r.body);
-      if (ct.toLowerCase().startsWith(STRUCTURED_CONTENT_TYPE)) return fromStructured(r.body);
-    } catch (err) {
-      if (err instanceof InvalidEventError) return err;
-      throw err;
-    }
-    // No CloudEvent at all: discarded (event_dispatcher.go: "Response is a non event, discard it").
-    return undefined;
   }
 
   #reinject(d: Delivery, reply: CloudEvent): void {
@@ -558,9 +534,4 @@ export class EventingEngine implements BrokerEngine {
     for (const q of touched) this.#pump(q);
     this.#armRetryTimer();
   }
-}
-
-function headerOf(r: SendResult, name: string): string | undefined {
-  const v = r.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
