@@ -4,7 +4,11 @@
  * ports in use, a server that is not running, and state surviving a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, get, kdp, newDataDir, SAMPLE_APP_CMD, startServe } from './cli-harness.js';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { cleanup, get, kdp, kdpWith, newDataDir, SAMPLE_APP_CMD, startServe } from './cli-harness.js';
+import { request } from './helpers/http.js';
+import { freePorts } from './helpers/ports.js';
 
 afterEach(async () => {
   await cleanup();
@@ -74,9 +78,11 @@ describe('kdp CLI end to end', () => {
   }, 60_000);
 
   it('says so when the server is not running, its ports are taken, or its data directory is in use', async () => {
-    const none = await kdp('http://127.0.0.1:1', 'service', 'list');
+    // A port nobody listens on (port 1 would not do: fetch refuses to connect to it at all).
+    const [closed] = (await freePorts(1)) as [number];
+    const none = await kdp(`http://127.0.0.1:${String(closed)}`, 'service', 'list');
     expect(none.code).toBe(1);
-    expect(none.stderr).toBe('kdp: cannot reach kdp server at http://127.0.0.1:1 — start it with `npm start`\n');
+    expect(none.stderr).toBe(`kdp: cannot reach kdp server at http://127.0.0.1:${String(closed)} — start it with \`npm start\`\n`);
 
     const s = await startServe();
     for (const [flag, port, what] of [
@@ -111,5 +117,34 @@ describe('kdp CLI end to end', () => {
     expect((await get(again.routerPort, 'old-hello.default.localhost')).body).toBe('Hello World!\n');
     const list = await kdp(again.server, 'service', 'list');
     expect(list.stdout).toMatch(/\nhello\s+http:\/\/hello\.default\.localhost:\d+\s+hello-knative\s+\d+s\s+3 OK \/ 3\s+True\n/);
+  }, 60_000);
+
+  it('guards the control API: the CLI uses the credential in the data directory; a foreign Host or no credential is refused', async () => {
+    const s = await startServe();
+    const tokenFile = path.join(s.dataDir, 'api-token');
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    expect(s.proc.stdout).toContain(`credential in ${tokenFile}`);
+
+    // A shell that does not know the data directory (and whose ~/.kdp has no token).
+    const home = await newDataDir();
+    const anon = await kdpWith({ KDP_SERVER: s.server, HOME: home }, 'service', 'create', 'x', '--cmd', SAMPLE_APP_CMD);
+    expect(anon.code).toBe(1);
+    expect(anon.stderr).toBe(
+      `kdp: POST changes the platform and needs kdp serve's local credential: the kdp CLI reads it from ${tokenFile} ` +
+        `(or $KDP_DATA_DIR/api-token, or KDP_API_TOKEN); with curl add -H "Authorization: Bearer $(cat ${tokenFile})"\n`,
+    );
+    // Reads need no credential.
+    expect((await kdpWith({ KDP_SERVER: s.server, HOME: home }, 'service', 'list')).code).toBe(0);
+
+    // What a page that rebound evil.example to 127.0.0.1 would send.
+    const body = JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'evil' }, spec: { template: { spec: { containers: [{ command: ['node', '-e', '1'] }] } } } });
+    const evil = await request(s.apiPort, '/apis/serving.knative.dev/v1/namespaces/default/services', {
+      method: 'POST',
+      headers: { host: `evil.example:${String(s.apiPort)}`, 'content-type': 'text/plain' },
+      body,
+    });
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body)).toMatchObject({ kind: 'Status', reason: 'Forbidden' });
+    expect((await kdp(s.server, 'service', 'list')).stdout).toBe('No services found.\n');
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 // The CLI in-process against a real control API over a fake control plane: output shapes and exit codes.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   };
   const r = new Reconciler({ store: Store.memory(), controlPlane: cp });
   r.start();
-  app = buildApi(r);
+  app = buildApi(r, { token: 'cli-test-token' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   server = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
@@ -52,7 +53,7 @@ async function kdp(...argv: string[]): Promise<{ code: number; out: string; err:
       return new Promise((r) => setTimeout(r, ms));
     },
     cwd: '/srv/app',
-    env: { KDP_SERVER: server },
+    env: { KDP_SERVER: server, KDP_API_TOKEN: 'cli-test-token' },
     readText: (f) => Promise.resolve(f === 'svc.yaml' ? YAML : ''),
   };
   const code = await run(argv, io);
@@ -166,9 +167,22 @@ describe('kdp CLI (in-process, fake control plane)', () => {
     expect(r.out).toBe("Service 'yamlsvc' successfully deleted in namespace 'default'.\nService 'broken' successfully deleted in namespace 'default'.\n");
   });
 
-  it('says how to start the server when none is listening', async () => {
+  it('says how to start the server when none is listening (a refused connection)', async () => {
+    // A port that was free a moment ago: connecting to it is refused. (Port 1 would not do: fetch refuses it itself.)
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const r = await kdp('service', 'list', '--server', `http://127.0.0.1:${String(closed)}`);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`kdp: cannot reach kdp server at http://127.0.0.1:${String(closed)} — start it with \`npm start\`\n`);
+  });
+
+  it('says when fetch will not connect to a port at all', async () => {
     const r = await kdp('service', 'list', '--server', 'http://127.0.0.1:1');
     expect(r.code).toBe(1);
-    expect(r.err).toBe('kdp: cannot reach kdp server at http://127.0.0.1:1 — start it with `npm start`\n');
+    expect(r.err).toBe('kdp: port 1 of http://127.0.0.1:1 is one Node.js fetch refuses to connect to (a blocked port); start kdp serve with another --api-port\n');
   });
 });

@@ -43,6 +43,7 @@ const SERVE_OPTIONS = {
   'router-host': { type: 'string' },
   'api-port': { type: 'string' },
   'api-host': { type: 'string' },
+  'api-allowed-hosts': { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   domain: { type: 'string' },

@@ -29,8 +29,13 @@ export interface ServeConfig {
   readonly routerHost: string;
   /** The control API. Default 8081: next to the router, easy to remember. */
   readonly apiPort: number;
-  /** Default 127.0.0.1: the API is unauthenticated. */
+  /** Default 127.0.0.1: nothing but local processes should reach the API. */
   readonly apiHost: string;
+  /**
+   * Host names the API answers to besides localhost, 127.0.0.1 and [::1] (lower case, no port). Default: none, plus
+   * `apiHost` itself when it is a specific address (binding to 192.168.1.5 means clients send `Host: 192.168.1.5`).
+   */
+  readonly apiAllowedHosts: readonly string[];
   /** Default `$KDP_DATA_DIR`, else `~/.kdp`. */
   readonly dataDir: string;
   /** Default `info`: lifecycle lines (revision created/ready, route changed, pods scaled). */
@@ -46,6 +51,7 @@ export interface ServeFlags {
   'router-host'?: string | undefined;
   'api-port'?: string | undefined;
   'api-host'?: string | undefined;
+  'api-allowed-hosts'?: string | undefined;
   'data-dir'?: string | undefined;
   'log-level'?: string | undefined;
   domain?: string | undefined;
@@ -77,12 +83,23 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
   }
   const dataDirRaw = flags['data-dir'] ?? env['KDP_DATA_DIR'];
   const dataDir = dataDirRaw === undefined || dataDirRaw === '' ? path.join(os.homedir(), '.kdp') : path.resolve(cwd, dataDirRaw);
+  const apiHost = flags['api-host'] ?? env['KDP_API_HOST'] ?? SERVE_DEFAULTS.host;
+  const allowedRaw = flags['api-allowed-hosts'] ?? env['KDP_API_ALLOWED_HOSTS'] ?? '';
+  const apiAllowedHosts: string[] = [];
+  for (const h of allowedRaw.split(',').map((x) => x.trim().toLowerCase()).filter((x) => x !== '')) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(h)) {
+      problems.push(`${flags['api-allowed-hosts'] === undefined ? 'KDP_API_ALLOWED_HOSTS' : '--api-allowed-hosts'}: ${JSON.stringify(h)} is not a host name (no port, no scheme; IPv6 in brackets)`);
+    } else apiAllowedHosts.push(h);
+  }
+  // A specific bind address is a name clients will use; the wildcard ones are not (a client never sends Host: 0.0.0.0).
+  if (apiHost !== '0.0.0.0' && apiHost !== '::' && apiHost !== '') apiAllowedHosts.push(apiHost.includes(':') ? `[${apiHost.toLowerCase()}]` : apiHost.toLowerCase());
   if (problems.length > 0) throw new CliError(`invalid kdp serve configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
     routerPort,
     routerHost: flags['router-host'] ?? env['KDP_ROUTER_HOST'] ?? SERVE_DEFAULTS.host,
     apiPort,
-    apiHost: flags['api-host'] ?? env['KDP_API_HOST'] ?? SERVE_DEFAULTS.host,
+    apiHost,
+    apiAllowedHosts: Object.freeze(apiAllowedHosts),
     dataDir,
     logLevel: isLogLevel(logLevel) ? logLevel : 'info',
     domain: flags.domain ?? env['KDP_DOMAIN'],

@@ -71,8 +71,10 @@ Options (environment variable in brackets):
   --router-port PORT   router port (KDP_ROUTER_PORT, default 8080)
   --router-host HOST   router address (KDP_ROUTER_HOST, default 127.0.0.1)
   --api-port PORT      control API port (KDP_API_PORT, default 8081)
-  --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1; it has no authentication)
-  --data-dir DIR       where state.json lives (KDP_DATA_DIR, default ~/.kdp)
+  --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1)
+  --api-allowed-hosts H,…  Host names the API answers to besides localhost, 127.0.0.1, [::1]
+                       (KDP_API_ALLOWED_HOSTS; protects against DNS rebinding)
+  --data-dir DIR       where state.json and api-token (the CLI's credential) live (KDP_DATA_DIR, default ~/.kdp)
   --domain DOMAIN      domain of service hosts (KDP_DOMAIN, default localhost)
   --tag-header-routing enabled|disabled
                        route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)

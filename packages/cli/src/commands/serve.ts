@@ -2,8 +2,10 @@
 // activator, autoscaler, pods), the reconciler between them, and the control API; then wait for SIGINT/SIGTERM and
 // stop everything (no child process survives), exit 0.
 
+import path from 'node:path';
 import { createLogger, shutdownOnSignals, type Logger } from '@kdp/core';
 import { buildApi } from '../api.js';
+import { TOKEN_FILE, writeApiToken } from '../api-token.js';
 import { CliError } from '../args.js';
 import type { ServeConfig } from '../config.js';
 import type { Io } from '../io.js';
@@ -31,8 +33,11 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
   const logger = createLogger({ name: 'kdp', level: cfg.logLevel });
   const unlock = await lockDataDir(cfg.dataDir);
   let store: Store;
+  let token: string;
+  const tokenFile = path.join(cfg.dataDir, TOKEN_FILE);
   try {
     store = await Store.open(cfg.dataDir);
+    token = await writeApiToken(cfg.dataDir);
   } catch (err) {
     await unlock();
     throw err instanceof StoreError ? new CliError(err.message) : err;
@@ -53,7 +58,7 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
   }
 
   const reconciler = new Reconciler({ store, controlPlane: cp, logger });
-  const api = buildApi(reconciler);
+  const api = buildApi(reconciler, { token, allowedHosts: cfg.apiAllowedHosts, tokenFile });
   try {
     await api.listen({ host: cfg.apiHost, port: cfg.apiPort });
   } catch (err) {
@@ -85,7 +90,7 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
       [
         'kdp serve is running',
         `  router       ${cp.routerUrl}   services answer at http://<service>.<namespace>.${cp.domain}:${routerPort}`,
-        `  control API  ${apiUrl}   (the kdp CLI's --server / KDP_SERVER)`,
+        `  control API  ${apiUrl}   (the kdp CLI's --server / KDP_SERVER; credential in ${tokenFile})`,
         `  state        ${store.file}${services > 0 ? `   (${services} service${services === 1 ? '' : 's'} restored)` : ''}`,
         'Ctrl-C stops everything.',
         '',
