@@ -147,4 +147,15 @@ describe('kdp CLI end to end', () => {
     expect(JSON.parse(evil.body)).toMatchObject({ kind: 'Status', reason: 'Forbidden' });
     expect((await kdp(s.server, 'service', 'list')).stdout).toBe('No services found.\n');
   }, 60_000);
+
+  it('kdp serve --allow-zero-initial-scale lets --scale-init 0 start a revision at zero pods; the first request starts one', async () => {
+    const s = await startServe({ extraArgs: ['--allow-zero-initial-scale'] });
+    const r = await kdp(s.server, 'service', 'create', 'zero', '--cmd', SAMPLE_APP_CMD, '--scale-init', '0');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await kdp(s.server, 'revision', 'list')).stdout).toMatch(/\nzero-00001\s+zero\s+100%\s+1\s+\d+s\s+0\s+/);
+    const res = await get(s.routerPort, 'zero.default.localhost');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('Hello World!\n');
+  }, 60_000);
 });

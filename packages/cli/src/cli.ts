@@ -48,6 +48,7 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
+  'allow-zero-initial-scale': { type: 'boolean' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */
@@ -81,7 +82,12 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const rest = argv.slice(i);
   const first = rest[0];
   if (first === undefined || first === 'help') {
-    if (rest[1] !== undefined) return help(rest.slice(1).join(' '), io);
+    // `kdp help --help` / `kdp help -h`: the help of help is the overview.
+    if (rest[1] !== undefined && rest[1] !== '--help' && rest[1] !== '-h') return help(rest.slice(1).join(' '), io);
+    if (first === 'help' && rest[1] !== undefined) {
+      io.out(HELP);
+      return 0;
+    }
     if (first === undefined && leading.some((a) => a === '--version')) return version(io);
     io.out(HELP);
     return first === undefined && !leading.some((a) => a === '-h' || a === '--help') ? 2 : 0;

@@ -44,6 +44,8 @@ export interface ServeConfig {
   readonly domain: string | undefined;
   /** Route `Knative-Serving-Tag` on the default host (Knative's `tag-header-based-routing` feature); on by default. */
   readonly tagHeaderRouting: boolean;
+  /** Knative's `allow-zero-initial-scale` (config-autoscaler): `initial-scale: 0` is refused unless set. Default off, as Knative. */
+  readonly allowZeroInitialScale: boolean;
 }
 
 export interface ServeFlags {
@@ -56,13 +58,14 @@ export interface ServeFlags {
   'log-level'?: string | undefined;
   domain?: string | undefined;
   'tag-header-routing'?: string | undefined;
+  'allow-zero-initial-scale'?: boolean | undefined;
 }
 
 export const SERVE_DEFAULTS = Object.freeze({ routerPort: 8080, apiPort: 8081, host: '127.0.0.1' });
 
 export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConfig {
   const problems: string[] = [];
-  const port = (flag: keyof ServeFlags, variable: string, dflt: number): number => {
+  const port = (flag: 'router-port' | 'api-port', variable: string, dflt: number): number => {
     const v = flags[flag] ?? env[variable];
     if (v === undefined || v === '') return dflt;
     if (!/^\d+$/.test(v) || Number(v) > 65535) {
@@ -80,6 +83,12 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
   const tagHeaderRouting = ['enabled', 'on', 'true'].includes(tagHeaderRaw);
   if (!tagHeaderRouting && !['disabled', 'off', 'false'].includes(tagHeaderRaw)) {
     problems.push(`tag header routing ${JSON.stringify(tagHeaderRaw)}: expected enabled or disabled`);
+  }
+  let allowZeroInitialScale = flags['allow-zero-initial-scale'] === true;
+  const zeroEnv = env['KDP_ALLOW_ZERO_INITIAL_SCALE'];
+  if (flags['allow-zero-initial-scale'] === undefined && zeroEnv !== undefined && zeroEnv !== '') {
+    if (['true', '1', 'enabled'].includes(zeroEnv.toLowerCase())) allowZeroInitialScale = true;
+    else if (!['false', '0', 'disabled'].includes(zeroEnv.toLowerCase())) problems.push(`KDP_ALLOW_ZERO_INITIAL_SCALE: ${JSON.stringify(zeroEnv)} is not true or false`);
   }
   const dataDirRaw = flags['data-dir'] ?? env['KDP_DATA_DIR'];
   const dataDir = dataDirRaw === undefined || dataDirRaw === '' ? path.join(os.homedir(), '.kdp') : path.resolve(cwd, dataDirRaw);
@@ -104,5 +113,6 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
     logLevel: isLogLevel(logLevel) ? logLevel : 'info',
     domain: flags.domain ?? env['KDP_DOMAIN'],
     tagHeaderRouting,
+    allowZeroInitialScale,
   });
 }

@@ -45,7 +45,8 @@ const TEMPLATE = `Revision template options (each change makes a new revision):
   --concurrency-target N         autoscaling target of in-flight requests per pod
   --concurrency-utilization PCT  percentage of the target to aim for
   --scale-min N / --scale-max N  bounds of the pod count (min 0 allows scale to zero)
-  --scale-init N                 pods started with a new revision (default 1)
+  --scale-init N                 pods started with a new revision (default 1; 0 needs kdp serve
+                                 --allow-zero-initial-scale)
   --scale-window DURATION        autoscaling window, e.g. 60s
   --timeout SECONDS              request timeout (default 300)
   -a, --annotation KEY=VALUE     annotation on the service and revision (repeatable); KEY- removes it
@@ -78,6 +79,9 @@ Options (environment variable in brackets):
   --domain DOMAIN      domain of service hosts (KDP_DOMAIN, default localhost)
   --tag-header-routing enabled|disabled
                        route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)
+  --allow-zero-initial-scale
+                       let revisions start at zero pods (--scale-init 0; KDP_ALLOW_ZERO_INITIAL_SCALE,
+                       default off, as Knative's allow-zero-initial-scale)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …
@@ -178,7 +182,8 @@ then waits for each to be ready. The process is the container's command and args
               - name: TARGET
                 value: World
 
-Relative paths are resolved from the container's workingDir, else from where \`kdp serve\` runs.
+Relative paths are resolved from the container's workingDir; a container without one (or with a relative one)
+runs in (or relative to) the directory you run \`kdp apply\` in, as with --cmd.
 
 ${WAIT}
 ${GLOBAL}`,

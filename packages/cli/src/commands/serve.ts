@@ -3,6 +3,7 @@
 // stop everything (no child process survives), exit 0.
 
 import path from 'node:path';
+import { resolveAutoscalerConfig } from '@kdp/autoscaler';
 import { createLogger, shutdownOnSignals, type Logger } from '@kdp/core';
 import { buildApi } from '../api.js';
 import { TOKEN_FILE, writeApiToken } from '../api-token.js';
@@ -51,13 +52,19 @@ export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startC
       logger,
       ...(cfg.domain !== undefined && { domain: cfg.domain }),
       tagHeaderRouting: cfg.tagHeaderRouting,
+      autoscaler: { allowZeroInitialScale: cfg.allowZeroInitialScale },
     });
   } catch (err) {
     await unlock();
     throw listenError(err, 'router', cfg.routerHost, cfg.routerPort, '--router-port');
   }
 
-  const reconciler = new Reconciler({ store, controlPlane: cp, logger });
+  const reconciler = new Reconciler({
+    store,
+    controlPlane: cp,
+    logger,
+    autoscaler: resolveAutoscalerConfig({ allowZeroInitialScale: cfg.allowZeroInitialScale }),
+  });
   const api = buildApi(reconciler, { token, allowedHosts: cfg.apiAllowedHosts, tokenFile });
   try {
     await api.listen({ host: cfg.apiHost, port: cfg.apiPort });

@@ -220,7 +220,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const asInput = autoscalerInputOf(rev, isReachable(routing));
     // Validate everything before changing anything: the autoscaler's annotations (throws AutoscalingValidationError
     // with Knative's messages), then the activator's spec (RangeError).
-    resolveRevisionSettings(asInput, autoscaler.config);
+    const settings = resolveRevisionSettings(asInput, autoscaler.config);
     activator.revisions.upsert(activatorSpecOf(rev));
     try {
       supervisor.addRevision(rev);
@@ -228,9 +228,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       activator.revisions.remove(key);
       throw err;
     }
+    // Knative marks ScaleTargetInitialized at once when the initial scale is 0 (allowed by allow-zero-initial-scale):
+    // such a revision is Ready with no pod, and its first request starts one.
+    // (`everReady` still waits for a pod, which announces readiness again.)
+    const atZero = settings.initialScale === 0 && settings.minScale === 0;
     revisions.set(key, { rev, json, routing, everReady: false, removal: null });
     // Emits the initial scale (Knative: 1 unless annotated) through onDesiredScale, which starts the pods.
     autoscaler.upsertRevision(key, asInput);
+    if (atZero) {
+      logger.info({ revision: key }, 'revision ready at zero pods (initial scale 0)');
+      emit('revisionReady', key);
+    }
   };
 
   const removeRevision = (key: string): Promise<void> => {
