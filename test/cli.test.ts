@@ -158,4 +158,18 @@ describe('kdp CLI end to end', () => {
     expect(res.status).toBe(200);
     expect(res.body).toBe('Hello World!\n');
   }, 60_000);
+
+  it('logs one readable line per event with --log-format pretty (pods prefixed), JSON lines when piped by default', async () => {
+    const pretty = await startServe({ extraArgs: ['--log-format', 'pretty', '--log-level', 'info'] });
+    expect((await kdp(pretty.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD)).code).toBe(0);
+    const out = pretty.proc.stdout;
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}default\/hello-00001 hello-00001-1 revision ready$/m);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} hello-00001-1 queue-proxy \| INFO {2}/m);
+    expect(out).not.toMatch(/^\{/m);
+
+    const json = await startServe({ extraArgs: ['--log-level', 'info'] });
+    expect((await kdp(json.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD)).code).toBe(0);
+    const lines = json.proc.stdout.split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.map((l) => (JSON.parse(l) as { msg?: string }).msg)).toContain('revision ready');
+  }, 60_000);
 });

@@ -46,6 +46,7 @@ const SERVE_OPTIONS = {
   'api-allowed-hosts': { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
   'allow-zero-initial-scale': { type: 'boolean' },
@@ -98,7 +99,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     const { values, positionals } = parse([...leading, ...rest.slice(1)], SERVE_OPTIONS, 'serve');
     if (values.help === true) return help('serve', io);
     if (positionals.length > 0) throw new UsageError(`'kdp serve' takes no arguments, got ${JSON.stringify(positionals.join(' '))}`, 'serve');
-    const cfg = serveConfig(values, io.env, io.cwd);
+    const cfg = serveConfig(values, io.env, io.cwd, io.stdoutIsTTY === true);
     const { serveUntilSignal } = await import('./commands/serve.js');
     return serveUntilSignal(cfg, io);
   }

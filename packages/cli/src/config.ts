@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isLogLevel, type LogLevel } from '@kdp/core';
 import { CliError } from './args.js';
+import { LOG_FORMATS, type LogFormat } from './log-format.js';
 import { DEFAULT_SERVER } from './client.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +41,8 @@ export interface ServeConfig {
   readonly dataDir: string;
   /** Default `info`: lifecycle lines (revision created/ready, route changed, pods scaled). */
   readonly logLevel: LogLevel;
+  /** `pretty` (one readable line per event) when stdout is a terminal, else `json` (pino lines, for files and pipes). */
+  readonly logFormat: LogFormat;
   /** Default the router's `localhost` (hosts resolve to loopback without DNS set-up). */
   readonly domain: string | undefined;
   /** Route `Knative-Serving-Tag` on the default host (Knative's `tag-header-based-routing` feature); on by default. */
@@ -56,6 +59,7 @@ export interface ServeFlags {
   'api-allowed-hosts'?: string | undefined;
   'data-dir'?: string | undefined;
   'log-level'?: string | undefined;
+  'log-format'?: string | undefined;
   domain?: string | undefined;
   'tag-header-routing'?: string | undefined;
   'allow-zero-initial-scale'?: boolean | undefined;
@@ -63,7 +67,7 @@ export interface ServeFlags {
 
 export const SERVE_DEFAULTS = Object.freeze({ routerPort: 8080, apiPort: 8081, host: '127.0.0.1' });
 
-export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConfig {
+export function serveConfig(flags: ServeFlags, env: Env, cwd: string, stdoutIsTTY = false): ServeConfig {
   const problems: string[] = [];
   const port = (flag: 'router-port' | 'api-port', variable: string, dflt: number): number => {
     const v = flags[flag] ?? env[variable];
@@ -79,6 +83,11 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
   if (routerPort === apiPort && routerPort !== 0) problems.push(`the router and the control API cannot both use port ${routerPort}`);
   const logLevel = flags['log-level'] ?? env['KDP_LOG_LEVEL'] ?? 'info';
   if (!isLogLevel(logLevel)) problems.push(`log level ${JSON.stringify(logLevel)}: expected fatal, error, warn, info, debug, trace or silent`);
+  const logFormatRaw = flags['log-format'] ?? env['KDP_LOG_FORMAT'] ?? (stdoutIsTTY ? 'pretty' : 'json');
+  const logFormat = LOG_FORMATS.find((f) => f === logFormatRaw);
+  if (logFormat === undefined) {
+    problems.push(`${flags['log-format'] === undefined ? 'KDP_LOG_FORMAT' : '--log-format'}: ${JSON.stringify(logFormatRaw)} is not json or pretty`);
+  }
   const tagHeaderRaw = (flags['tag-header-routing'] ?? env['KDP_TAG_HEADER_ROUTING'] ?? 'enabled').toLowerCase();
   const tagHeaderRouting = ['enabled', 'on', 'true'].includes(tagHeaderRaw);
   if (!tagHeaderRouting && !['disabled', 'off', 'false'].includes(tagHeaderRaw)) {
@@ -111,6 +120,7 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
     apiAllowedHosts: Object.freeze(apiAllowedHosts),
     dataDir,
     logLevel: isLogLevel(logLevel) ? logLevel : 'info',
+    logFormat: logFormat ?? 'json',
     domain: flags.domain ?? env['KDP_DOMAIN'],
     tagHeaderRouting,
     allowZeroInitialScale,

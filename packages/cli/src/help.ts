@@ -83,6 +83,8 @@ Options (environment variable in brackets):
                        let revisions start at zero pods (--scale-init 0; KDP_ALLOW_ZERO_INITIAL_SCALE,
                        default off, as Knative's allow-zero-initial-scale)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
+  --log-format F       pretty (one readable line per event; pods' output prefixed with the pod) or json
+                       (KDP_LOG_FORMAT; default pretty on a terminal, json otherwise)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …
 

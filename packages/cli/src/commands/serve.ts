@@ -7,6 +7,7 @@ import { resolveAutoscalerConfig } from '@kdp/autoscaler';
 import { createLogger, shutdownOnSignals, type Logger } from '@kdp/core';
 import { buildApi } from '../api.js';
 import { TOKEN_FILE, writeApiToken } from '../api-token.js';
+import { prettyDestination } from '../log-format.js';
 import { CliError } from '../args.js';
 import type { ServeConfig } from '../config.js';
 import type { Io } from '../io.js';
@@ -31,7 +32,12 @@ export interface Serving {
 }
 
 export async function serve(cfg: ServeConfig, io: Io, deps: ServeDeps = { startControlPlane }): Promise<Serving> {
-  const logger = createLogger({ name: 'kdp', level: cfg.logLevel });
+  const color = io.stdoutIsTTY === true && (io.env['NO_COLOR'] ?? '') === '';
+  const logger = createLogger({
+    name: 'kdp',
+    level: cfg.logLevel,
+    ...(cfg.logFormat === 'pretty' && { destination: prettyDestination((t) => io.out(t), color) }),
+  });
   const unlock = await lockDataDir(cfg.dataDir);
   let store: Store;
   let token: string;
