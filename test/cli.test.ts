@@ -157,6 +157,16 @@ describe('kdp CLI end to end', () => {
     const res = await get(s.routerPort, 'zero.default.localhost');
     expect(res.status).toBe(200);
     expect(res.body).toBe('Hello World!\n');
+
+    // Live numbers: that request was a cold start, with its phases; a few more give a rate and latencies.
+    for (let i = 0; i < 5; i++) expect((await get(s.routerPort, 'zero.default.localhost')).status).toBe(200);
+    const describe = await kdp(s.server, 'revision', 'describe', 'zero-00001');
+    expect(describe.stdout).toMatch(/Last cold start:\s+\d+(\.\d+)?m?s, \d+s ago \(pod start \S+, app ready \S+, first byte \S+\)/);
+    expect(describe.stdout).toMatch(/Traffic now:\s+\d+(\.\d)? req\/s, p50 \d+(\.\d)?ms, p99 \S+ \(last \d+s\); 0 in flight, 0 queued/);
+    const wide = await kdp(s.server, 'revision', 'list', '-o', 'wide');
+    expect(wide.stdout).toMatch(/RPS\s+IN-FLIGHT\s+P50\s+P99\s+COLD START\n/);
+    expect(wide.stdout).toMatch(/\nzero-00001\s+zero\s+100%\s+1\s+\d+s\s+1\s+\d OK \/ 4\s+True\s+\d+(\.\d)?\s+0\s+\S+ms\s+\S+\s+\S+\n/);
+    expect((await kdp(s.server, 'service', 'describe', 'zero')).stdout).toContain('Last cold start:');
   }, 60_000);
 
   it('logs one readable line per event with --log-format pretty (pods prefixed), JSON lines when piped by default', async () => {

@@ -210,7 +210,9 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
     // A failure after the response head counts as a server error, as the queue-proxy records it.
     entry.metrics.observeRequest(outcome === 'upstream-error' && status < 500 ? 502 : status, (now - p.arrivedAtMs) / 1000);
     // The engine stamps when the response head went out (same clock as `clock.now()` in production).
-    if (p.cold !== null && outcome === 'complete') p.cold.firstByte(ex.responseStartedAt > 0 ? ex.responseStartedAt : now, entry.metrics);
+    if (p.cold !== null && outcome === 'complete') {
+      entry.lastColdStart = p.cold.firstByte(ex.responseStartedAt > 0 ? ex.responseStartedAt : now, entry.metrics);
+    }
     // Everyone buffered in a cold episode left (timed out, went away) and still no pod: the episode is over, so the
     // next buffered request pokes the autoscaler again.
     if (p.buffered && entry.coldStart !== null && throttler.queued === 0 && throttler.readyPods === 0) {

@@ -9,6 +9,7 @@
 import type { Logger, Timeouts, UnreachableHandler } from '@kdp/core';
 import type { Clock, Rng } from './clock.js';
 import { ColdStart } from './cold-start.js';
+import type { ColdStartRecord } from './cold-start.js';
 import { NOOP_REVISION_METRICS } from './metrics.js';
 import type { ActivatorMetrics, RevisionMetrics } from './metrics.js';
 import type { ProbeFn } from './prober.js';
@@ -52,6 +53,8 @@ export class RevisionEntry {
   coldStart: ColdStart | null = null;
   /** An episode whose pod became ready; the next request sent to a pod measures its first byte. */
   awaitingFirstByte: ColdStart | null = null;
+  /** The last cold start that ended with a first byte. */
+  lastColdStart: ColdStartRecord | null = null;
 
   constructor(
     readonly key: string,

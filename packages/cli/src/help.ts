@@ -139,8 +139,10 @@ ${GLOBAL}`,
   'revision list': `Usage: kdp revision list [SERVICE] [options]
 
 Columns: traffic share, tags, generation, age, PODS (running or starting now: watch it go to 0 when idle),
-conditions and readiness.
+conditions and readiness. -o wide adds live numbers: RPS and P50/P99 latency over the last minute, IN-FLIGHT
+(+ queued in the activator) now, and the last COLD START (revision describe shows its phases).
   -s, --service NAME   only this service's revisions
+  -o wide              the columns above plus the live numbers
 
 ${OUTPUT}
 ${GLOBAL}`,

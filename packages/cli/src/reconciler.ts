@@ -580,7 +580,10 @@ export class Reconciler {
         ? { type: 'Active', status: 'True', severity: 'Info' }
         : { type: 'Active', status: 'False', severity: 'Info', reason: 'NoTraffic', message: 'The target is not receiving traffic.' };
     setCondition(conditions, active, now);
-    return { ...rev, status: { ...rev.status, conditions, actualReplicas: actual, desiredReplicas: st?.desiredPods ?? 0 } };
+    return {
+      ...rev,
+      status: { ...rev.status, conditions, actualReplicas: actual, desiredReplicas: st?.desiredPods ?? 0, ...(st !== undefined && { live: st.live }) },
+    };
   }
 }
 
