@@ -145,6 +145,15 @@ describe('control API guard (real sockets)', () => {
     },
   );
 
+  it('lets a bodiless action through without a Content-Type (nothing to misread), still behind the credential', async () => {
+    const { port } = await start();
+    const host = `127.0.0.1:${String(port)}`;
+    const r = await send(port, 'POST', SERVICES, { host, authorization: AUTH });
+    expect(r.status).not.toBe(415);
+    expect(r.json.reason).not.toBe('UnsupportedMediaType');
+    expect((await send(port, 'POST', SERVICES, { host })).status).toBe(401);
+  });
+
   it('says how large a too-large body is and what the limit is', async () => {
     const { port } = await start();
     const big = JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) });

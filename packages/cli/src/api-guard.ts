@@ -87,6 +87,9 @@ export function installApiGuard(app: FastifyInstance, o: ApiGuardOptions): void 
       );
     }
     if (!WITH_BODY.has(req.method)) return;
+    // A request without a body (an action such as redeliver) has nothing to misread: only bodies must be JSON.
+    const length = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) return;
     const type = req.headers['content-type'];
     const media = type?.split(';', 1)[0]?.trim().toLowerCase();
     if (media !== 'application/json') {
