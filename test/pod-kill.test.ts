@@ -5,8 +5,9 @@
  * upstream-unreachable`, `dial tcp …`): the activator sends it once to the other pod and takes the dead one out of
  * load balancing at once. Requests that were inside the app when it died may fail; they are counted and printed.
  *
- * The clients speak HTTP/1.0, which the router serves on its node:http fallback engine: that engine implements the
- * failover hook (`Upstream.onUnreachable`). The HTTP/1.1 fast path (`packages/core/src/http1`) does not call it yet.
+ * Once with HTTP/1.1 clients (the byte-level fast path, `packages/core/src/http1/connection.ts` `offerElsewhere`) and
+ * once with HTTP/1.0 ones (served by the node:http fallback engine): both engines implement the failover hook
+ * (`Upstream.onUnreachable`).
  *
  * Bounded: at most 15 s of load (about 3 s on an idle machine), and the test ends by stopping the control plane (no process survives).
  */
@@ -37,12 +38,12 @@ interface Answer {
   readonly sentMs: number;
 }
 
-/** One HTTP/1.0 GET on its own connection (status 0: the connection failed or closed without an answer). */
-function get10(port: number, host: string): Promise<Answer> {
+/** One GET on its own connection (status 0: the connection failed or closed without an answer). */
+function getOnce(port: number, host: string, version: '1.1' | '1.0'): Promise<Answer> {
   const sentMs = performance.now();
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    const s = net.connect(port, '127.0.0.1', () => s.write(`GET /?sleep=2 HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+    const s = net.connect(port, '127.0.0.1', () => s.write(`GET /?sleep=2 HTTP/${version}\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
     s.on('data', (d: Buffer) => chunks.push(d));
     s.on('error', () => undefined);
     s.on('close', () => {
@@ -56,15 +57,16 @@ function get10(port: number, host: string): Promise<Answer> {
 }
 
 describe('a pod dies under load', () => {
-  it('kill -9 of one of two pods: 0 failed requests among those that reached no app', { timeout: 60_000 }, async () => {
-    const rev = nodeRevision('kill-00001', fx.concurrencyApp, {
+  it.each(['1.1', '1.0'] as const)('HTTP/%s: kill -9 of one of two pods: 0 failed requests among those that reached no app', { timeout: 60_000 }, async (version) => {
+    const svc = `kill${version.replace('.', '')}`;
+    const rev = nodeRevision(`${svc}-00001`, fx.concurrencyApp, {
       annotations: { 'autoscaling.knative.dev/min-scale': '2', 'autoscaling.knative.dev/initial-scale': '2' },
     });
     const key = revisionKey(rev);
-    const host = `kill.default.${t.cp.domain}`;
+    const host = `${svc}.default.${t.cp.domain}`;
     const ready = nextEvent(t.cp.events, 'revisionReady', (k) => k === key);
     t.cp.addRevision(rev);
-    t.cp.setRoutes([{ namespace: 'default', name: 'kill', split: [{ revisionName: rev.name, percent: 100 }] }]);
+    t.cp.setRoutes([{ namespace: 'default', name: svc, split: [{ revisionName: rev.name, percent: 100 }] }]);
     await ready;
     await until('two ready pods', () => t.cp.revisionStatus(key)?.readyPods === 2, 20_000);
     const victimPod = t.cp.revisionStatus(key)?.pods.find((p) => p.ready);
@@ -76,7 +78,7 @@ describe('a pod dies under load', () => {
     let stop = false;
     const deadline = performance.now() + 15_000;
     const loops = Array.from({ length: 20 }, async () => {
-      while (!stop && performance.now() < deadline) answers.push(await get10(t.port, host));
+      while (!stop && performance.now() < deadline) answers.push(await getOnce(t.port, host, version));
     });
     await until('200 answers before the kill', () => answers.length >= 200, 15_000, 5);
     const beforeKill = answers.length;
@@ -92,7 +94,7 @@ describe('a pod dies under load', () => {
     const fromVictimBefore = answers.filter((a) => a.pod === String(victim) && a.sentMs < killedAtMs).length;
     const after = answers.filter((a) => a.sentMs > killedAtMs);
     console.log(
-      `pod-kill drill: ${String(answers.length)} requests, ${String(fromVictimBefore)} served by the victim before the kill, ` +
+      `pod-kill drill, HTTP/${version}: ${String(answers.length)} requests, ${String(fromVictimBefore)} served by the victim before the kill, ` +
         `${String(after.length)} sent after it (victim's queue-proxy ${victimPod?.address ?? ''}); failed ${String(failed.length)} (reached no app: ${String(reachedNoApp.length)}; ` +
         `others: ${JSON.stringify(failed.slice(0, 5).map((a) => `${String(a.status)} ${a.body.slice(0, 60)}`))})`,
     );
