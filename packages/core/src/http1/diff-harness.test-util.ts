@@ -18,7 +18,7 @@ import { createFallbackEngine } from '../fallback/engine.js';
 import type { FallbackEngine } from '../fallback/engine.js';
 import { Http1Engine } from './engine.js';
 import { parseCanonical, parseResponses } from './diff-wire.test-util.js';
-import type { CanonicalParse, WireRequest } from './diff-wire.test-util.js';
+import type { CanonicalParse, WireRequest, WireResponse } from './diff-wire.test-util.js';
 
 /** kdp must answer or close within this bound (its head timeout is 60 s). Generous: the machine is shared. */
 export const HANG_BOUND_MS = 3000;
@@ -59,11 +59,17 @@ export class RecordingApp {
   private nextConn = 0;
   private readonly connIds = new WeakMap<net.Socket, number>();
   private readonly listeners = new Set<() => void>();
+  /** Every socket, including those node:http no longer tracks (after CONNECT), so close() cannot wait on them. */
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(keepAliveTimeoutMs: number, onRequest?: (req: http.IncomingMessage, res: http.ServerResponse, rec: AppRequest) => boolean) {
     this.server = http.createServer();
     this.server.keepAliveTimeout = keepAliveTimeoutMs;
-    this.server.on('connection', (s: net.Socket) => this.connIds.set(s, this.nextConn++));
+    this.server.on('connection', (s: net.Socket) => {
+      this.connIds.set(s, this.nextConn++);
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
     this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       const rec = this.record(req.socket, req.method ?? '', req.url ?? '', req.rawHeaders);
       if (onRequest?.(req, res, rec) === true) return;
@@ -134,6 +140,7 @@ export class RecordingApp {
 
   async close(): Promise<void> {
     this.server.closeAllConnections();
+    for (const s of this.sockets) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 }
@@ -486,7 +493,17 @@ export async function runKdp(env: DiffEnv, segments: readonly Buffer[], node: No
   env.tap.reset();
   const failures: Failure[] = [];
   const want = node.statuses.length;
-  const r = await sendSegments(env.kdp.port, segments, (b) => parseResponses(b).responses.filter((x) => x.status >= 200).length >= want, HANG_BOUND_MS, env.kdp.pacing);
+  // Settled when kdp gave as many answers as node:http did (or closed); after a refusal of its own, only once closed.
+  const r = await sendSegments(
+    env.kdp.port,
+    segments,
+    (b) => {
+      const finals = parseResponses(b).responses.filter((x) => x.status >= 200);
+      return finals.length >= want && !finals.some(isKdpRefusal);
+    },
+    HANG_BOUND_MS,
+    env.kdp.pacing,
+  );
   const statuses = parseResponses(r.bytes).responses.filter((x) => x.status >= 200).map((x) => x.status);
   if (!r.closed && statuses.length < want) {
     failures.push({
@@ -494,7 +511,7 @@ export async function runKdp(env: DiffEnv, segments: readonly Buffer[], node: No
       detail: `kdp neither answered nor closed within ${String(HANG_BOUND_MS)} ms: ${String(statuses.length)} response(s) [${statuses.join(',')}] where node:http gave ${String(want)} [${node.statuses.join(',')}]`,
     });
   }
-  const rejected = parseResponses(r.bytes).responses.find((x) => x.status >= 400 && x.headers.some(([k, v]) => k === 'x-kdp-error' && v === 'bad-request'));
+  const rejected = parseResponses(r.bytes).responses.find(isKdpRefusal);
   if (rejected !== undefined && !r.closed) {
     failures.push({ kind: 'no-close-after-reject', detail: `kdp refused the input with ${String(rejected.status)} but kept the connection open: the bytes after it have no defined meaning` });
   }
@@ -599,6 +616,11 @@ export async function runKdp(env: DiffEnv, segments: readonly Buffer[], node: No
     },
     failures,
   };
+}
+
+/** A response kdp generated itself to refuse a malformed request (it must close the connection after it). */
+function isKdpRefusal(x: WireResponse): boolean {
+  return x.status >= 400 && x.headers.some(([k, v]) => k === 'x-kdp-error' && v === 'bad-request');
 }
 
 function isSubsequence(sub: readonly string[], of: readonly string[]): boolean {
