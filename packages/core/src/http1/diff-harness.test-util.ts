@@ -24,8 +24,11 @@ import type { CanonicalParse, WireRequest, WireResponse } from './diff-wire.test
 export const HANG_BOUND_MS = 3000;
 /** How long node:http directly is given to settle an input it neither answers fully nor closes. */
 const NODE_BOUND_MS = 1000;
-/** After a side settled, late events (an extra response, a smuggled request reaching the app) still count. */
-const GRACE_MS = 60;
+/**
+ * After a side settled, late events (an extra response, a smuggled request reaching the app) still count: the
+ * connection must stay quiet this long (reset by every byte). Longer for a server in another process.
+ */
+const GRACE_MS = { immediate: 80, timer: 250 } as const;
 
 export const EDITS: ForwardEdits = { drop: new Set(), add: [], appendXff: true };
 
@@ -303,7 +306,7 @@ export interface ClientResult {
 /**
  * Sends `segments` on one connection, one write per segment (each given its own event-loop turn, or a short timer
  * for a server in another process, so the server reads them separately), then waits until `settled(bytes)` holds
- * or the server closes, up to `boundMs`; then `GRACE_MS` more for late bytes.
+ * or the server closes, up to `boundMs`; then until the connection was quiet for `GRACE_MS`.
  */
 export async function sendSegments(
   port: number,
@@ -351,7 +354,15 @@ export async function sendSegments(
     wake();
   });
   const settledMs = performance.now() - sentAt;
-  if (!closed) await new Promise((r) => setTimeout(r, GRACE_MS));
+  if (!closed) {
+    await new Promise<void>((resolve) => {
+      let t = setTimeout(resolve, GRACE_MS[pacing]);
+      wake = () => {
+        clearTimeout(t);
+        t = setTimeout(resolve, closed ? 0 : GRACE_MS[pacing]);
+      };
+    });
+  }
   s.destroy();
   return { bytes: Buffer.concat(got), closed, settledMs };
 }
@@ -364,8 +375,11 @@ export interface KdpTarget {
   readonly pacing: Pacing;
   /** Before a run: forget the accepted list and, where possible, pooled upstream connections. */
   reset(): void;
-  /** The requests kdp's handler accepted in this run, in order; `answered` is how many responses the client got. */
-  accepted(answered: number): Promise<{ method: string; target: string }[]>;
+  /**
+   * The requests kdp's handler accepted in this run, in order. `atLeast` is how many it must have accepted by now
+   * (responses the client got, requests the app saw), for a target that learns of them late (a log).
+   */
+  accepted(atLeast: number): Promise<{ method: string; target: string }[]>;
 }
 
 export function inProcessTarget(kdp: KdpFixture): KdpTarget {
@@ -564,7 +578,7 @@ export async function runKdp(env: DiffEnv, segments: readonly Buffer[], node: No
     }
   }
   // Nothing reaches the app that kdp's handler did not accept (e.g. a body read as a request), whatever the wire.
-  const acceptedList = await env.kdp.accepted(statuses.length);
+  const acceptedList = await env.kdp.accepted(Math.max(statuses.length, env.behind.requests.length));
   const accAll = acceptedList.map((a) => `${a.method} ${a.target}`);
   const appAll = [...env.behind.requests].sort((a, b) => a.order - b.order).map((q) => `${q.method} ${q.url}`);
   for (const a of appAll) {
