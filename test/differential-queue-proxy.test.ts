@@ -94,6 +94,7 @@ describe('differential through the kdp-queue-proxy binary', () => {
       behind,
       tap,
       kdp: binaryTarget(qp),
+      fixture: null,
       close: () => Promise.resolve(),
     };
     stop = async () => {

@@ -256,7 +256,11 @@ export interface KdpFixture {
   readonly upstream: Upstream;
   readonly port: number;
   readonly accepted: Accepted[];
-  onExchange: ((ex: Exchange) => void) | null;
+  /**
+   * 0: the handler forwards at once (the queue-proxy with no breaker). >0: it forwards that many ms later, as the
+   * activator does for a request it buffers, so body and pipelined bytes arrive while the exchange is pending.
+   */
+  deferForwardMs: number;
   close(): Promise<void>;
 }
 
@@ -264,7 +268,7 @@ export interface KdpFixture {
 export async function startKdp(upstreamPort: number, configure?: (ex: Exchange) => void): Promise<KdpFixture> {
   const upstream = new Upstream({ host: '127.0.0.1', port: upstreamPort, maxIdle: 10 });
   const accepted: Accepted[] = [];
-  const fx = { accepted, onExchange: null } as { accepted: Accepted[]; onExchange: ((ex: Exchange) => void) | null };
+  const fx = { accepted, deferForwardMs: 0 };
   const handler = (ex: Exchange): void => {
     const a: Accepted = { method: ex.method, target: ex.target, protocol: ex.protocol, status: 0, outcome: '' };
     accepted.push(a);
@@ -272,9 +276,9 @@ export async function startKdp(upstreamPort: number, configure?: (ex: Exchange) 
       a.status = status;
       a.outcome = outcome;
     };
-    fx.onExchange?.(ex);
     configure?.(ex);
-    ex.forward(upstream, EDITS, undefined);
+    if (fx.deferForwardMs > 0) setTimeout(() => ex.forward(upstream, EDITS, undefined), fx.deferForwardMs);
+    else ex.forward(upstream, EDITS, undefined);
   };
   const fallback = createFallbackEngine({ handler });
   const engine = new Http1Engine({ handler, fallback });
@@ -400,6 +404,8 @@ export interface DiffEnv {
   readonly behind: RecordingApp;
   readonly tap: Tap;
   readonly kdp: KdpTarget;
+  /** The engine itself when it runs in this process. */
+  readonly fixture: KdpFixture | null;
   close(): Promise<void>;
 }
 
@@ -415,6 +421,7 @@ export async function startDiffEnv(): Promise<DiffEnv> {
     behind,
     tap,
     kdp: inProcessTarget(kdp),
+    fixture: kdp,
     async close() {
       await kdp.close();
       await tap.close();
