@@ -87,9 +87,8 @@ export class RecordingApp {
       req.on('error', () => this.changed());
     });
     // node destroys the socket of a CONNECT or Upgrade nobody listens for; record them and refuse politely.
-    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-      // Bytes after a CONNECT head are tunnel data, not a body: `head` is whatever arrived with the head.
-      void head;
+    // Bytes after a CONNECT head are tunnel data, not a body (`head` is whatever arrived with it): not recorded.
+    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket) => {
       const rec = this.record(socket, req.method ?? '', req.url ?? '', req.rawHeaders);
       rec.complete = true;
       this.changed();

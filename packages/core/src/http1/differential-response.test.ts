@@ -7,12 +7,14 @@
  *    response, a body read with the wrong framing) can become the answer to the next request;
  *  - `/first` through kdp is either kdp's own 502, or what node:http's client reads from the app directly;
  *  - for framing inputs, what node:http's client refuses kdp refuses too (502), instead of passing it on.
+ * Then a bounded fast-check run over a grammar of responses checks the first three (the grammar cannot tell which
+ * generated responses are framing cases).
  */
 import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { startKdp } from './diff-harness.test-util.js';
-import type { KdpFixture } from './diff-harness.test-util.js';
 
 interface Case {
   readonly id: string;
@@ -136,44 +138,123 @@ async function both(port: number): Promise<[Result, Result]> {
   }
 }
 
-describe.concurrent('differential, response direction: node:http client directly vs through kdp', () => {
-  let kdps: KdpFixture[] = [];
-  beforeAll(() => {
-    kdps = [];
-  });
-  afterAll(async () => {
-    await Promise.all(kdps.map((k) => k.close()));
-  });
-
-  it.each(CASES.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
-    const app = await rawApp(c);
-    const kdp = await startKdp(app.port);
-    kdps.push(kdp);
-    try {
-      const [directFirst] = await both(app.port);
-      const [first, second] = await both(kdp.port);
-      const failures: string[] = [];
-      if ('error' in first && first.error === 'hang') failures.push('hang: kdp neither answered /first nor closed within 3 s');
-      if (!('status' in second) || second.status !== 200 || second.body !== 'second') {
-        if ('error' in second && 'status' in first && first.connection !== 'close') {
-          // The client reused a connection kdp closed after answering /first without saying it would.
-          failures.push(`close-without-connection-close: kdp answered /first ${String(first.status)} without "Connection: close", then closed; /second on the reused connection got ${second.error}`);
-        } else failures.push(`desync: /second through kdp got ${JSON.stringify(second)}, not 200 "second"`);
-      }
-      const refused = 'status' in first && first.status === 502;
-      if ('status' in first && !refused && 'status' in directFirst && (first.status !== directFirst.status || first.body !== directFirst.body)) {
-        failures.push(`disagrees-with-node: node:http's client read ${JSON.stringify(directFirst)}, through kdp ${JSON.stringify(first)}`);
-      }
-      // An abort (reset, cut body) is how a proxy ends a response it already started; a parse error is not.
-      if ('error' in first && first.error.startsWith('HPE_')) {
-        failures.push(`client-refused-kdp: node:http's client could not parse kdp's answer to /first (${first.error})`);
-      }
-      if (c.framing && 'error' in directFirst && 'status' in first && !refused) {
-        failures.push(`less-strict-than-node: node:http's client refuses this response (${directFirst.error}); kdp passed on ${JSON.stringify(first)}`);
-      }
-      expect(failures, `direct: ${JSON.stringify(directFirst)}; via kdp: ${JSON.stringify(first)}`).toEqual([]);
-    } finally {
-      await app.close();
+/** Runs one case straight and through a fresh kdp; returns the failed invariants. */
+async function check(c: Case, strictness: boolean): Promise<{ failures: string[]; note: string }> {
+  const app = await rawApp(c);
+  const kdp = await startKdp(app.port);
+  try {
+    const [directFirst] = await both(app.port);
+    const [first, second] = await both(kdp.port);
+    const failures: string[] = [];
+    if ('error' in first && first.error === 'hang') failures.push('hang: kdp neither answered /first nor closed within 3 s');
+    if (!('status' in second) || second.status !== 200 || second.body !== 'second') {
+      if ('error' in second && 'status' in first && first.connection !== 'close') {
+        // The client reused a connection kdp closed after answering /first without saying it would.
+        failures.push(`close-without-connection-close: kdp answered /first ${String(first.status)} without "Connection: close", then closed; /second on the reused connection got ${second.error}`);
+      } else failures.push(`desync: /second through kdp got ${JSON.stringify(second)}, not 200 "second"`);
     }
+    const refused = 'status' in first && first.status === 502;
+    if ('status' in first && !refused && 'status' in directFirst && (first.status !== directFirst.status || first.body !== directFirst.body)) {
+      failures.push(`disagrees-with-node: node:http's client read ${JSON.stringify(directFirst)}, through kdp ${JSON.stringify(first)}`);
+    }
+    // An abort (reset, cut body) is how a proxy ends a response it already started; a parse error is not.
+    if ('error' in first && first.error.startsWith('HPE_')) {
+      failures.push(`client-refused-kdp: node:http's client could not parse kdp's answer to /first (${first.error})`);
+    }
+    if (strictness && c.framing && 'error' in directFirst && 'status' in first && !refused) {
+      failures.push(`less-strict-than-node: node:http's client refuses this response (${directFirst.error}); kdp passed on ${JSON.stringify(first)}`);
+    }
+    return { failures, note: `direct: ${JSON.stringify(directFirst)}; via kdp: ${JSON.stringify(first)}` };
+  } finally {
+    await kdp.close();
+    await app.close();
+  }
+}
+
+describe.concurrent('differential, response direction: node:http client directly vs through kdp', () => {
+  it.each(CASES.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
+    const { failures, note } = await check(c, true);
+    expect(failures, note).toEqual([]);
   }, 20_000);
+});
+
+// ---------------------------------------------------------------------------------------------- bounded fuzzing
+
+const SEED = Number(process.env['KDP_FUZZ_SEED'] ?? 20260705);
+const RUNS = Number(process.env['KDP_FUZZ_RESPONSE_RUNS'] ?? 60);
+const TIME_LIMIT_MS = Number(process.env['KDP_FUZZ_RESPONSE_MS'] ?? 10_000);
+
+const eol = fc.oneof({ weight: 12, arbitrary: fc.constant('\r\n') }, { weight: 1, arbitrary: fc.constant('\n') });
+const response = fc.record({
+  status: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('HTTP/1.1 200 OK') },
+    { weight: 1, arbitrary: fc.constantFrom('HTTP/1.0 200 OK', 'HTTP/1.1 204 No Content', 'HTTP/1.1 304 Not Modified', 'HTTP/1.1 200', 'HTTP/1.1 20 OK', 'HTTP/2.0 200 OK', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK', 'HTTP/1.1 404 Not Found') },
+  ),
+  lineEnd: eol,
+  headEnd: eol,
+  framing: fc.constantFrom('none', 'cl', 'cl', 'chunked', 'chunked', 'both'),
+  clForm: fc.constantFrom<(n: number) => string[]>(
+    (n) => [`Content-Length: ${String(n)}`],
+    (n) => [`Content-Length: ${String(n)}`],
+    (n) => [`Content-Length: ${String(n)}`, `Content-Length: ${String(n)}`],
+    (n) => [`Content-Length: ${String(n)}`, `Content-Length: ${String(n + 1)}`],
+    (n) => [`Content-Length: +${String(n)}`],
+    (n) => [`Content-Length: ${String(n)}, ${String(n)}`],
+    (n) => [`Content-Length : ${String(n)}`],
+  ),
+  clDelta: fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -2, max: 2 }) }),
+  te: fc.constantFrom('chunked', 'chunked', 'Chunked', 'gzip, chunked', 'chunked, identity', 'chunked '),
+  connection: fc.constantFrom('', '', 'Connection: close', 'Connection: keep-alive', 'Connection: Content-Length', 'Connection: Transfer-Encoding'),
+  extra: fc.constantFrom('', '', 'X-A: 1', 'X-A: a\x01b', 'X-A: 1\r\n folded', 'Bad Name: 1'),
+  body: fc.string({ unit: fc.constantFrom('a', 'b', '\r', '\n', '0'), maxLength: 10 }),
+  chunks: fc.array(
+    fc.tuple(
+      fc.integer({ min: 1, max: 5 }),
+      fc.constantFrom<(n: number) => string>((n) => n.toString(16), (n) => n.toString(16), (n) => `${n.toString(16)} `, (n) => `${n.toString(16)};e=1`, (n) => `0${n.toString(16)}`),
+      fc.oneof({ weight: 8, arbitrary: fc.constant('\r\n') }, { weight: 1, arbitrary: fc.constantFrom('\n', 'XX', '') }),
+    ),
+    { maxLength: 3 },
+  ),
+  trailer: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('X-T: 1\r\n', 'NoColon\r\n', 'Content-Length: 9\r\n') }),
+  finalEnd: fc.oneof({ weight: 8, arbitrary: fc.constant('\r\n') }, { weight: 1, arbitrary: fc.constantFrom('\n', '') }),
+  after: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil', 'xyz') }),
+  close: fc.boolean(),
+});
+
+type GenResponse = typeof response extends fc.Arbitrary<infer T> ? T : never;
+
+function renderResponse(r: GenResponse): string {
+  const headers: string[] = [];
+  if (r.extra !== '') headers.push(r.extra);
+  let body = '';
+  if (r.framing === 'cl' || r.framing === 'both') {
+    headers.push(...r.clForm(Math.max(0, r.body.length + r.clDelta)));
+    body = r.body;
+  }
+  if (r.framing === 'chunked' || r.framing === 'both') {
+    headers.push(`Transfer-Encoding: ${r.te}`);
+    body = '';
+    for (const [n, fmt, end] of r.chunks) body += `${fmt(n)}\r\n${'d'.repeat(n)}${end}`;
+    body += `0\r\n${r.trailer}${r.finalEnd}`;
+  }
+  if (r.framing === 'none') body = r.body;
+  if (r.connection !== '') headers.push(r.connection);
+  return `${r.status}${r.lineEnd}${headers.map((h) => `${h}${r.lineEnd}`).join('')}${r.headEnd}${body}${r.after}`;
+}
+
+describe('differential, response direction: bounded fuzzing', () => {
+  it(`keeps /second intact and never hangs on generated responses (seed ${String(SEED)}, ≤ ${String(RUNS)} runs, ≤ ${String(TIME_LIMIT_MS)} ms)`, async () => {
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(response, async (r) => {
+        runs++;
+        // A body without framing is delimited by the close; without one the client would wait forever, both ways.
+        const c: Case = { id: 'fuzz', raw: renderResponse(r), framing: true, close: r.close || r.framing === 'none' };
+        const { failures, note } = await check(c, false);
+        expect(failures, `${JSON.stringify(c.raw)}: ${note}`).toEqual([]);
+      }),
+      { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
+    );
+    expect(runs).toBeGreaterThan(0);
+  }, TIME_LIMIT_MS + 30_000);
 });
