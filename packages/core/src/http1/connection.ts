@@ -431,7 +431,12 @@ export class ClientConn implements Exchange, UpOwner {
     if (p !== null) this.onHeadData(p);
   }
 
-  private finish(outcome: Outcome): void {
+  /**
+   * `answered`: the engine wrote a whole response of its own (a 502 or 504 with a Content-Length), so the client
+   * connection is still in step and stays open, as Go's server keeps it after a ReverseProxy error; otherwise an
+   * outcome other than 'complete' closes it.
+   */
+  private finish(outcome: Outcome, answered = false): void {
     if (this.finished) return;
     this.finished = true;
     this.xPhase = X_NONE;
@@ -443,8 +448,8 @@ export class ClientConn implements Exchange, UpOwner {
     const cb = this.onFinish;
     this.onFinish = null;
     if (cb !== null) cb(this, outcome, this.status);
-    if (outcome !== 'complete') this.closeAfter = true;
-    if (this.rPhase !== R_DONE && !this.clientGone && outcome === 'complete') {
+    if (outcome !== 'complete' && !answered) this.closeAfter = true;
+    if (this.rPhase !== R_DONE && !this.clientGone && (outcome === 'complete' || answered)) {
       // The response is complete but the request body is not: don't wait for it, close after the response.
       this.closeAfter = true;
     }
@@ -839,7 +844,7 @@ export class ClientConn implements Exchange, UpOwner {
       const upstream = this.upstream;
       const text = upstream === null ? String(err) : describeUpstreamError(err, upstream.authority);
       this.respondError(502, 'upstream-unreachable', text);
-      this.finish('upstream-error');
+      this.finish('upstream-error', true);
       return;
     }
     // Mid-response failure: abort the client connection like Go's http.ErrAbortHandler.
@@ -898,7 +903,7 @@ export class ClientConn implements Exchange, UpOwner {
     this.abortUpstream();
     if (!this.responseStarted) {
       this.writeLocal(504, errorHeaders('timeout'), t.message);
-      this.finish('timeout');
+      this.finish('timeout', true);
       return;
     }
     // Response started: append the message if the framing allows it, else abort (Go does the same).
