@@ -5,7 +5,7 @@
  * endpoints can drop it), then the listener closes and in-flight requests get the grace period to finish.
  */
 import http from 'node:http';
-import { Http1Engine, createFallbackEngine, createLogger, listenOn as listen, shutdownOnSignals } from '@kdp/core';
+import { ConfigError, Http1Engine, createFallbackEngine, createLogger, listenOn as listen, shutdownOnSignals } from '@kdp/core';
 import type { Logger } from '@kdp/core';
 import { Registry } from 'prom-client';
 import { createActivator } from './activator.js';
@@ -136,7 +136,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     config = parseConfig(env);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    // One stderr line per problem, as the queue-proxy reports its configuration.
+    process.stderr.write(err instanceof ConfigError ? `${err.lines.join('\n')}\n` : `${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
     return;
   }
