@@ -14,6 +14,8 @@
 import type { Logger } from '@kdp/core';
 import { Informer, KubeApiError } from '@kdp/kube';
 import type { KubeClient, KubeObject } from '@kdp/kube';
+import { EMPTY_VIEW, endpointsView, slicesView } from './endpoints-view.js';
+import type { EndpointSliceObject, EndpointsObject, EndpointsView } from './endpoints-view.js';
 import { splitHostPort } from './revision-table.js';
 import type { RevisionSpec, Revisions } from './revisions.js';
 import { revisionKey } from './revisions.js';
@@ -25,8 +27,6 @@ export const SERVICE_TYPE_LABEL = 'networking.internal.knative.dev/serviceType';
 /** serving.knative.dev/revision: the revision a private/public service belongs to. */
 export const REVISION_LABEL = 'serving.knative.dev/revision';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-/** `ServicePortName(ProtocolHTTP1)`: kdp proxies HTTP/1 to the queue-proxy (h2c arrives and leaves as HTTP/1). */
-const HTTP_PORT_NAME = 'http';
 
 const REVISIONS_PATH = '/apis/serving.knative.dev/v1/revisions';
 const ENDPOINTS_PATH = '/api/v1/endpoints';
@@ -40,31 +40,6 @@ export interface RevisionObject extends KubeObject {
     readonly idleTimeoutSeconds?: number;
   };
 }
-
-interface EndpointAddress {
-  readonly ip: string;
-}
-interface EndpointsObject extends KubeObject {
-  readonly subsets?: readonly {
-    readonly addresses?: readonly EndpointAddress[];
-    readonly notReadyAddresses?: readonly EndpointAddress[];
-    readonly ports?: readonly { readonly name?: string; readonly port: number }[];
-  }[];
-}
-interface EndpointSliceObject extends KubeObject {
-  readonly addressType?: string;
-  readonly endpoints?: readonly { readonly addresses?: readonly string[]; readonly conditions?: { readonly ready?: boolean | null } }[];
-  readonly ports?: readonly { readonly name?: string | null; readonly port?: number | null }[] | null;
-}
-
-/** One Service's endpoints, whichever API they came from. */
-interface EndpointsView {
-  readonly ready: ReadonlySet<string>;
-  readonly notReady: ReadonlySet<string>;
-  readonly readyIps: ReadonlySet<string>;
-}
-
-const EMPTY_VIEW: EndpointsView = { ready: new Set(), notReady: new Set(), readyIps: new Set() };
 
 type Fed = 'ready' | 'not-ready';
 
@@ -335,47 +310,4 @@ export class KubernetesSource {
     }
     if (desired.size === 0 && st.slot === ALL_PODS && view === EMPTY_VIEW) this.#pods.delete(key);
   }
-}
-
-function endpointsView(e: EndpointsObject): EndpointsView {
-  const ready = new Set<string>();
-  const notReady = new Set<string>();
-  const readyIps = new Set<string>();
-  for (const subset of e.subsets ?? []) {
-    for (const port of subset.ports ?? []) {
-      if (port.name !== HTTP_PORT_NAME) continue;
-      for (const a of subset.addresses ?? []) {
-        ready.add(joinHostPort(a.ip, port.port));
-        readyIps.add(a.ip);
-      }
-      for (const a of subset.notReadyAddresses ?? []) notReady.add(joinHostPort(a.ip, port.port));
-    }
-  }
-  return { ready, notReady, readyIps };
-}
-
-function slicesView(slices: Iterable<EndpointSliceObject>): EndpointsView {
-  const ready = new Set<string>();
-  const notReady = new Set<string>();
-  const readyIps = new Set<string>();
-  for (const s of slices) {
-    if (s.addressType === 'FQDN') continue;
-    const port = (s.ports ?? []).find((p) => p.name === HTTP_PORT_NAME)?.port;
-    if (port === undefined || port === null) continue;
-    for (const ep of s.endpoints ?? []) {
-      // EndpointSlice conditions.ready: nil means ready (discovery/v1 docs); Endpoints' notReadyAddresses = false.
-      const isReady = ep.conditions?.ready !== false;
-      for (const ip of ep.addresses ?? []) {
-        if (isReady) {
-          ready.add(joinHostPort(ip, port));
-          readyIps.add(ip);
-        } else notReady.add(joinHostPort(ip, port));
-      }
-    }
-  }
-  return { ready, notReady, readyIps };
-}
-
-function joinHostPort(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${String(port)}` : `${ip}:${String(port)}`;
 }
