@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeAutoscaler } from '@kdp/activator/testing';
@@ -66,6 +67,7 @@ interface World {
   scaler: FakeAutoscaler;
   activator: Proc;
   port: number;
+  h2cPort: number;
   metricsPort: number;
 }
 
@@ -106,7 +108,7 @@ async function world(env: NodeJS.ProcessEnv = {}): Promise<World> {
   ]);
   const ports = ready.ports as { serving: number; h2c: number; metrics: number };
   expect(ready).toMatchObject({ mode: 'kubernetes', credentials: 'kubeconfig', autoscaler: scaler.url });
-  return { api, scaler, activator, port: ports.serving, metricsPort: ports.metrics };
+  return { api, scaler, activator, port: ports.serving, h2cPort: ports.h2c, metricsPort: ports.metrics };
 }
 
 async function app(target: string): Promise<SampleApp> {
@@ -219,6 +221,40 @@ describe('kdp-activator on a (fake) Knative cluster', () => {
     const report = await w.scaler.waitFor((s) => s.name === 'hello-00001' && s.batch > poke.batch && s.stat.requestCount > 0);
     expect(report.stat.podName).toBe('activator-7d9f-abcde');
     expect(w.scaler.rejected).toEqual([]);
+  });
+
+  it('serves h2c with prior knowledge on its second listener (Knative\'s 8013), h2c through the queue-proxy to an h2c app', async () => {
+    const w = await world();
+    await untilReady(w.port);
+    w.api.apply(REVISIONS, revision('grpc-00001', 0));
+    // An h2c user container (a gRPC-style app): HTTP/2 in at the activator, h2c on every hop, as Knative does.
+    const h2app = http2.createServer((req, res) => res.end(`h2 ${String(req.url)} via ${String(req.headers['k-proxy-request'])}\n`));
+    await new Promise<void>((r) => h2app.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => h2app.close(() => r())));
+    const appPort = (h2app.address() as { port: number }).port;
+    const p = await startQueueProxy(appPort, { SERVING_REVISION: 'grpc-00001', SERVING_POD: 'grpc-00001-pod' });
+    w.api.apply(ENDPOINTS, privateEndpoints('grpc-00001', [p]));
+    expect(w.h2cPort).toBeGreaterThan(0);
+    expect(w.h2cPort).not.toBe(w.port);
+    const session = http2.connect(`http://127.0.0.1:${String(w.h2cPort)}`);
+    try {
+      const res = await new Promise<Res>((resolve, reject) => {
+        const req = session.request({ ':path': '/rpc', 'knative-serving-namespace': 'default', 'knative-serving-revision': 'grpc-00001' });
+        let status = 0;
+        let body = '';
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.setEncoding('utf8');
+        req.on('data', (d: string) => (body += d));
+        req.on('end', () => resolve({ status, body }));
+        req.on('error', reject);
+        req.end();
+      });
+      // K-Proxy-Request reaches the app only if the queue-proxy passes it; the path proves the hop chain.
+      expect(res.status).toBe(200);
+      expect(res.body).toMatch(/^h2 \/rpc via /);
+    } finally {
+      await new Promise<void>((r) => session.close(() => r()));
+    }
   });
 
   it('answers the buffered requests of a revision deleted mid-flight with an error, not a hang', async () => {
