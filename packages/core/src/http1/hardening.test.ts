@@ -156,14 +156,20 @@ describe('framing headers are never removed by Connection (request smuggling)', 
 });
 
 describe('what kdp forwards, it forwards in canonical form', () => {
-  it('two identical Content-Length headers leave as one', async () => {
+  it('a request with two Content-Length headers is refused even when they agree (node:http refuses it too)', async () => {
+    const app = await recordingApp();
+    const port = await proxy(app.port);
+    const { out } = await exchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabcGET /next HTTP/1.1\r\nHost: x\r\n\r\n']);
+    expect(responses(out)).toEqual(['HTTP/1.1 400']);
+    expect(app.seen).toEqual([]);
+  });
+
+  it('Content-Length leaves as one canonical line', async () => {
     const up = await rawUpstream((s, got) => {
       if (got.endsWith('abc')) s.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
     });
     const port = await proxy(up.port);
-    const { out } = await exchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc'], (o) =>
-      o.includes('\r\n\r\n'),
-    );
+    const { out } = await exchange(port, ['POST / HTTP/1.1\r\nHost: x\r\ncontent-LENGTH:   3  \r\n\r\nabc'], (o) => o.includes('\r\n\r\n'));
     expect(responses(out)).toEqual(['HTTP/1.1 200']);
     expect(up.conns[0]?.match(/content-length/gi)).toHaveLength(1);
     expect(up.conns[0]).toMatch(/\r\nContent-Length: 3\r\n[^]*\r\n\r\nabc$/);
@@ -256,6 +262,7 @@ describe('request targets, versions and transfer codings', () => {
     ['Transfer-Encoding: identity, chunked', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity, chunked\r\n\r\n0\r\n\r\n', 501],
     ['Transfer-Encoding: chunked twice', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 501],
     ['Transfer-Encoding: gzip', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
+    ['Transfer-Encoding: chunked followed by a tab', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n', 501],
     ['Transfer-Encoding on HTTP/1.0', 'POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
     ['CONNECT (a tunnel: what follows is not HTTP)', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n', 405],
   ])('refuses %s (%s)', async (_name, request, status) => {

@@ -225,13 +225,18 @@ function parseHeaders(h: Head, buf: Buffer, pos: number, end: number, isRequest:
           n = n * 10 + d;
         }
         if (n > Number.MAX_SAFE_INTEGER) return 'bad-content-length';
-        if (h.contentLength !== -1 && h.contentLength !== n) return 'bad-content-length';
+        // A second Content-Length is refused even with the same value, as node:http (llhttp) does: a proxy that
+        // accepts what the parser behind it refuses lets the request after it through.
+        // (A response may repeat the same value, as Go's client allows; it leaves with one header.)
+        if (h.contentLength !== -1 && (isRequest || h.contentLength !== n)) return 'bad-content-length';
         h.contentLength = n;
         break;
       }
       case HK.transferEncoding: {
         // Only a single, exact `chunked` coding stays on the fast path; anything else goes to node:http.
-        if (h.chunked || ve - vs !== 7 || buf.toString('latin1', vs, ve).toLowerCase() !== 'chunked') {
+        // Whitespace around the value counts as another coding: llhttp refuses `chunked<TAB>`.
+        if (h.chunked || ve - vs !== 7 || vs !== colon + 1 + (buf[colon + 1] === SP ? 1 : 0) || ve !== lineEnd ||
+          buf.toString('latin1', vs, ve).toLowerCase() !== 'chunked') {
           h.otherTransferEncoding = true;
         }
         h.chunked = true;
