@@ -112,6 +112,24 @@ function decodeObservability(doc: unknown, sink: ProblemSink): ObservabilityConf
   };
 }
 
+/**
+ * What Knative 1.19+ would do with this OBSERVABILITY_CONFIG that kdp does not, one line each for the startup log.
+ * Knative starts in all these cases, and so does kdp.
+ */
+export function observabilityWarnings(o: ObservabilityConfig): string[] {
+  const out: string[] = [];
+  const push = o.requestMetrics.protocol;
+  if (push === 'grpc' || push === 'http/protobuf') {
+    out.push(`${OBSERVABILITY_CONFIG}: requestMetrics.protocol ${quote(push)}: kdp does not push OTLP metrics: nothing is sent to requestMetrics.endpoint (KDP_USER_METRICS_PORT serves them for Prometheus instead)`);
+  }
+  if (o.tracing.protocol !== 'none') out.push(`${OBSERVABILITY_CONFIG}: tracing.protocol ${quote(o.tracing.protocol)}: kdp does not trace; no spans are exported`);
+  if (o.enableRequestLog) {
+    out.push(`${OBSERVABILITY_CONFIG}: enableRequestLog: kdp does not write Knative's templated request log; no request log is written (KDP_REQUEST_LOG=true gives kdp's own debug line)`);
+  }
+  if (o.runtime.profiling === 'enabled') out.push(`${OBSERVABILITY_CONFIG}: runtime.profiling: kdp serves no profiling endpoint (Knative: :8008)`);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The 9091 Prometheus endpoint.
 //
