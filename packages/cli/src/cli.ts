@@ -19,6 +19,12 @@ const NOUNS: Readonly<Record<string, string>> = {
   rev: 'revision',
   route: 'route',
   routes: 'route',
+  broker: 'broker',
+  brokers: 'broker',
+  trigger: 'trigger',
+  triggers: 'trigger',
+  source: 'source',
+  sources: 'source',
 };
 
 const VERBS: Readonly<Record<string, string>> = { ls: 'list', rm: 'delete' };
@@ -35,6 +41,21 @@ const COMMANDS: Readonly<Record<string, () => Promise<Handler>>> = {
   'route list': async () => (await import('./commands/route.js')).routeList,
   'route describe': async () => (await import('./commands/route.js')).routeDescribe,
   apply: async () => (await import('./commands/apply.js')).apply,
+  'broker create': async () => (await import('./commands/broker.js')).brokerCreate,
+  'broker list': async () => (await import('./commands/broker.js')).brokerList,
+  'broker describe': async () => (await import('./commands/broker.js')).brokerDescribe,
+  'broker delete': async () => (await import('./commands/broker.js')).brokerDelete,
+  'broker dead-letters': async () => (await import('./commands/broker.js')).brokerDeadLetters,
+  'trigger create': async () => (await import('./commands/trigger.js')).triggerCreate,
+  'trigger update': async () => (await import('./commands/trigger.js')).triggerUpdate,
+  'trigger list': async () => (await import('./commands/trigger.js')).triggerList,
+  'trigger describe': async () => (await import('./commands/trigger.js')).triggerDescribe,
+  'trigger delete': async () => (await import('./commands/trigger.js')).triggerDelete,
+  'source ping create': async () => (await import('./commands/source.js')).pingCreate,
+  'source ping update': async () => (await import('./commands/source.js')).pingUpdate,
+  'source ping list': async () => (await import('./commands/source.js')).pingList,
+  'source ping describe': async () => (await import('./commands/source.js')).pingDescribe,
+  'source ping delete': async () => (await import('./commands/source.js')).pingDelete,
 };
 
 const SERVE_OPTIONS = {
@@ -47,6 +68,8 @@ const SERVE_OPTIONS = {
   'log-level': { type: 'string' },
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
+  'eventing-sync': { type: 'string' },
+  'eventing-backend': { type: 'string' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */
@@ -104,12 +127,15 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   } else {
     const noun = NOUNS[first];
     if (noun === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}`, 'help');
-    const verbWord = rest[1];
-    if (verbWord === undefined || verbWord === '-h' || verbWord === '--help') return help(noun, io);
+    // `source ping create`: kn's sources have a kind between the noun and the verb.
+    const sub = noun === 'source' ? 1 : 0;
+    const verbWord = rest[1 + sub];
+    if (verbWord === undefined || verbWord === '-h' || verbWord === '--help') return help(sub === 1 ? `source ${rest[1] ?? ''}`.trim() : noun, io);
     const verb = VERBS[verbWord] ?? verbWord;
-    name = `${noun} ${verb}`;
-    if (COMMANDS[name] === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${noun} ${verbWord}`)}`, noun);
-    args = rest.slice(2);
+    const topic = sub === 1 ? `source ${rest[1] ?? ''}` : noun;
+    name = `${topic} ${verb}`;
+    if (COMMANDS[name] === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${topic} ${verbWord}`)}`, topic);
+    args = rest.slice(2 + sub);
   }
   const load = COMMANDS[name];
   if (load === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`, 'help');

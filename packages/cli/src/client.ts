@@ -82,6 +82,11 @@ export class ApiClient {
     return this.get<Route>('routes', ns, name);
   }
 
+  /** Any other path of the control API (the Eventing commands use it). */
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.#request(method, path, body);
+  }
+
   async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

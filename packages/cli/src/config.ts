@@ -39,6 +39,10 @@ export interface ServeConfig {
   readonly domain: string | undefined;
   /** Route `Knative-Serving-Tag` on the default host (Knative's `tag-header-based-routing` feature); on by default. */
   readonly tagHeaderRouting: boolean;
+  /** SQLite `synchronous` of the event store: `full` (default: an accepted event survives a power loss) or `normal`. */
+  readonly eventingSync: 'full' | 'normal';
+  /** `nats://HOST:PORT`: brokers on NATS JetStream, shared by every kdp serve using it; default the embedded store. */
+  readonly eventingBackend: string | undefined;
 }
 
 export interface ServeFlags {
@@ -50,6 +54,8 @@ export interface ServeFlags {
   'log-level'?: string | undefined;
   domain?: string | undefined;
   'tag-header-routing'?: string | undefined;
+  'eventing-sync'?: string | undefined;
+  'eventing-backend'?: string | undefined;
 }
 
 export const SERVE_DEFAULTS = Object.freeze({ routerPort: 8080, apiPort: 8081, host: '127.0.0.1' });
@@ -75,6 +81,22 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
   if (!tagHeaderRouting && !['disabled', 'off', 'false'].includes(tagHeaderRaw)) {
     problems.push(`tag header routing ${JSON.stringify(tagHeaderRaw)}: expected enabled or disabled`);
   }
+  const eventingSync = (flags['eventing-sync'] ?? env['KDP_EVENTING_SYNC'] ?? 'full').toLowerCase();
+  if (eventingSync !== 'full' && eventingSync !== 'normal') {
+    problems.push(`${flags['eventing-sync'] === undefined ? 'KDP_EVENTING_SYNC' : '--eventing-sync'}: ${JSON.stringify(eventingSync)}: expected full or normal`);
+  }
+  const backendRaw = flags['eventing-backend'] ?? env['KDP_EVENTING_BACKEND'];
+  let eventingBackend: string | undefined;
+  if (backendRaw !== undefined && backendRaw !== '' && backendRaw !== 'embedded') {
+    const name = flags['eventing-backend'] === undefined ? 'KDP_EVENTING_BACKEND' : '--eventing-backend';
+    try {
+      const u = new URL(backendRaw);
+      if (u.protocol !== 'nats:' || u.hostname === '') problems.push(`${name}: ${JSON.stringify(backendRaw)}: expected nats://HOST:PORT or embedded`);
+      else eventingBackend = backendRaw;
+    } catch {
+      problems.push(`${name}: ${JSON.stringify(backendRaw)}: expected nats://HOST:PORT or embedded`);
+    }
+  }
   const dataDirRaw = flags['data-dir'] ?? env['KDP_DATA_DIR'];
   const dataDir = dataDirRaw === undefined || dataDirRaw === '' ? path.join(os.homedir(), '.kdp') : path.resolve(cwd, dataDirRaw);
   if (problems.length > 0) throw new CliError(`invalid kdp serve configuration:\n  ${problems.join('\n  ')}`);
@@ -87,5 +109,7 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string): ServeConf
     logLevel: isLogLevel(logLevel) ? logLevel : 'info',
     domain: flags.domain ?? env['KDP_DOMAIN'],
     tagHeaderRouting,
+    eventingSync: eventingSync === 'normal' ? 'normal' : 'full',
+    eventingBackend,
   });
 }

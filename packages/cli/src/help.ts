@@ -1,5 +1,7 @@
 // Usage text of `kdp` and of each command.
 
+import { EVENTING_SUMMARY, EVENTING_TOPICS } from './help-eventing.js';
+
 const GLOBAL = `Global options:
   --server URL        control API of \`kdp serve\` (default $KDP_SERVER, else http://127.0.0.1:8081)
   -n, --namespace NS  namespace (default "default")
@@ -24,9 +26,10 @@ Services (kn's commands and flags):
   revision delete NAME…      delete revisions that receive no traffic
   route list                 routes and their URLs
   route describe NAME        what a route serves, tag URLs included
-  apply -f FILE              create or replace Knative Services from YAML (- for stdin)
+  apply -f FILE              create or replace Knative Services, Brokers, Triggers, PingSources from YAML
   version                    print the version
 
+${EVENTING_SUMMARY}
 Aliases: services/svc/ksvc, revisions/rev, routes; ls = list, rm = delete.
 Read commands take -o json|yaml. Run 'kdp COMMAND --help' for a command's options.
 
@@ -49,6 +52,9 @@ const TEMPLATE = `Revision template options (each change makes a new revision):
   --scale-window DURATION        autoscaling window, e.g. 60s
   --timeout SECONDS              request timeout (default 300)
   -a, --annotation KEY=VALUE     annotation on the service and revision (repeatable); KEY- removes it
+  -s, --sink SINK                set K_SINK to the sink's URL (broker:NAME, ksvc:NAME, a URL; - removes it), as
+                                 Knative's SinkBinding does
+  --ce-override KEY=VALUE        set K_CE_OVERRIDES: CloudEvent extensions the app should add (repeatable)
 `;
 
 const WAIT = `Waiting:
@@ -77,6 +83,11 @@ Options (environment variable in brackets):
   --tag-header-routing enabled|disabled
                        route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
+  --eventing-sync full|normal
+                       durability of accepted events in <data dir>/eventing.db (KDP_EVENTING_SYNC, default full:
+                       survives a power loss; normal: survives a crash of kdp serve)
+  --eventing-backend nats://HOST:PORT
+                       keep brokers on NATS JetStream, shared by every kdp serve using it (KDP_EVENTING_BACKEND)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …
 
@@ -183,5 +194,5 @@ ${GLOBAL}`,
 };
 
 export function helpFor(topic: string): string | undefined {
-  return topic === 'help' ? HELP : TOPICS[topic];
+  return topic === 'help' ? HELP : (TOPICS[topic] ?? EVENTING_TOPICS[topic]);
 }

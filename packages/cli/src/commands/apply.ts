@@ -8,6 +8,7 @@ import { isObject } from '../objects/decode.js';
 import type { Service } from '../objects/types.js';
 import { DEFAULT_WAIT_TIMEOUT_S, waitForReady } from '../wait.js';
 import { context, WAIT_OPTIONS } from './context.js';
+import { applyEventing, isEventingDocument } from './apply-eventing.js';
 import type { Io } from '../io.js';
 
 export async function apply(args: readonly string[], io: Io): Promise<number> {
@@ -26,6 +27,10 @@ export async function apply(args: readonly string[], io: Io): Promise<number> {
   }
   const objects = loadServices(text, file);
   for (const obj of objects) {
+    if (isEventingDocument(obj)) {
+      await applyEventing(obj, ctx);
+      continue;
+    }
     const meta = isObject(obj['metadata']) ? obj['metadata'] : {};
     const name = typeof meta['name'] === 'string' ? meta['name'] : '';
     const ns = typeof meta['namespace'] === 'string' && meta['namespace'] !== '' ? meta['namespace'] : ctx.namespace;
@@ -63,11 +68,13 @@ export function loadServices(text: string, file: string): Record<string, unknown
     const obj: unknown = doc.toJS();
     if (obj === null || obj === undefined) continue;
     if (!isObject(obj)) throw new CliError(`${file}: document ${i + 1} is not an object`);
-    if (obj['apiVersion'] !== 'serving.knative.dev/v1' || obj['kind'] !== 'Service') {
-      throw new CliError(`${file}: document ${i + 1} is ${JSON.stringify(obj['apiVersion'])} ${JSON.stringify(obj['kind'])}; kdp applies serving.knative.dev/v1 Service only`);
+    if ((obj['apiVersion'] !== 'serving.knative.dev/v1' || obj['kind'] !== 'Service') && !isEventingDocument(obj)) {
+      throw new CliError(
+        `${file}: document ${i + 1} is ${JSON.stringify(obj['apiVersion'])} ${JSON.stringify(obj['kind'])}; kdp applies serving.knative.dev/v1 Service, eventing.knative.dev/v1 Broker and Trigger, sources.knative.dev/v1 PingSource`,
+      );
     }
     out.push(obj);
   }
-  if (out.length === 0) throw new CliError(`${file}: no Service found`);
+  if (out.length === 0) throw new CliError(`${file}: no Service, Broker, Trigger or PingSource found`);
   return out;
 }

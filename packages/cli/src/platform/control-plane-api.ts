@@ -8,6 +8,7 @@ import type { AutoscalerConfig } from '@kdp/autoscaler';
 import type { Logger } from '@kdp/core';
 import type { Clock, PodLogSink, PodPhase, Revision } from '@kdp/runtime';
 import type { RouteInput } from '@kdp/router';
+import type { HostForward } from './router.js';
 
 /** One pod of a revision as the control plane sees it (an addition for status output and tests). */
 export interface PodRuntimeStatus {
@@ -114,4 +115,6 @@ export interface ControlPlaneOptions {
   readonly probeIntervalMs?: number;
   /** One monotonic clock for runtime, activator and autoscaler; default `performance.now()` with real timers. */
   readonly clock?: Clock;
+  /** Hosts the router forwards to local servers when no route matches (the broker ingress). */
+  readonly hostForwards?: readonly HostForward[];
 }

@@ -179,7 +179,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const routes = new RouteTableRef(
     RouteTable.build({ routes: [], domain: o.domain, tagHeaderRouting: o.tagHeaderRouting }),
   );
-  const handler = createRouterHandler(routes, activator.handle);
+  const handler = createRouterHandler(routes, activator.handle, options.hostForwards);
   const fallback = createFallbackEngine({
     handler,
     onHandlerError: (err) => logger.error({ err }, 'router handler threw'),
