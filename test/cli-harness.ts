@@ -76,12 +76,25 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the real `kdp` binary to completion. */
+/**
+ * Runs the real `kdp` binary to completion. Against a serve started here it finds the local credential the way a
+ * user's shell would: KDP_DATA_DIR names that serve's data directory.
+ */
 export function kdp(server: string | undefined, ...args: string[]): Promise<CliRun> {
+  const dataDir = [...serves].find((s) => s.server === server)?.dataDir;
+  return kdpWith({ ...(server !== undefined && { KDP_SERVER: server }), ...(dataDir !== undefined && { KDP_DATA_DIR: dataDir }) }, ...args);
+}
+
+/** Runs the real `kdp` binary with exactly these variables (plus PATH and HOME), from `cwd` (default the repo root). */
+export function kdpWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return kdpIn(ROOT, env, ...args);
+}
+
+export function kdpIn(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KDP_BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(server !== undefined && { KDP_SERVER: server }) },
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -64,12 +64,15 @@ const SERVE_OPTIONS = {
   'router-host': { type: 'string' },
   'api-port': { type: 'string' },
   'api-host': { type: 'string' },
+  'api-allowed-hosts': { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
   'eventing-sync': { type: 'string' },
   'eventing-backend': { type: 'string' },
+  'allow-zero-initial-scale': { type: 'boolean' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */
@@ -103,7 +106,12 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const rest = argv.slice(i);
   const first = rest[0];
   if (first === undefined || first === 'help') {
-    if (rest[1] !== undefined) return help(rest.slice(1).join(' '), io);
+    // `kdp help --help` / `kdp help -h`: the help of help is the overview.
+    if (rest[1] !== undefined && rest[1] !== '--help' && rest[1] !== '-h') return help(rest.slice(1).join(' '), io);
+    if (first === 'help' && rest[1] !== undefined) {
+      io.out(HELP);
+      return 0;
+    }
     if (first === undefined && leading.some((a) => a === '--version')) return version(io);
     io.out(HELP);
     return first === undefined && !leading.some((a) => a === '-h' || a === '--help') ? 2 : 0;
@@ -114,7 +122,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     const { values, positionals } = parse([...leading, ...rest.slice(1)], SERVE_OPTIONS, 'serve');
     if (values.help === true) return help('serve', io);
     if (positionals.length > 0) throw new UsageError(`'kdp serve' takes no arguments, got ${JSON.stringify(positionals.join(' '))}`, 'serve');
-    const cfg = serveConfig(values, io.env, io.cwd);
+    const cfg = serveConfig(values, io.env, io.cwd, io.stdoutIsTTY === true);
     const { serveUntilSignal } = await import('./commands/serve.js');
     return serveUntilSignal(cfg, io);
   }

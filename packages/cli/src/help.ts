@@ -48,7 +48,8 @@ const TEMPLATE = `Revision template options (each change makes a new revision):
   --concurrency-target N         autoscaling target of in-flight requests per pod
   --concurrency-utilization PCT  percentage of the target to aim for
   --scale-min N / --scale-max N  bounds of the pod count (min 0 allows scale to zero)
-  --scale-init N                 pods started with a new revision (default 1)
+  --scale-init N                 pods started with a new revision (default 1; 0 needs kdp serve
+                                 --allow-zero-initial-scale)
   --scale-window DURATION        autoscaling window, e.g. 60s
   --timeout SECONDS              request timeout (default 300)
   -a, --annotation KEY=VALUE     annotation on the service and revision (repeatable); KEY- removes it
@@ -77,17 +78,24 @@ Options (environment variable in brackets):
   --router-port PORT   router port (KDP_ROUTER_PORT, default 8080)
   --router-host HOST   router address (KDP_ROUTER_HOST, default 127.0.0.1)
   --api-port PORT      control API port (KDP_API_PORT, default 8081)
-  --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1; it has no authentication)
-  --data-dir DIR       where state.json lives (KDP_DATA_DIR, default ~/.kdp)
+  --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1)
+  --api-allowed-hosts H,…  Host names the API answers to besides localhost, 127.0.0.1, [::1]
+                       (KDP_API_ALLOWED_HOSTS; protects against DNS rebinding)
+  --data-dir DIR       where state.json and api-token (the CLI's credential) live (KDP_DATA_DIR, default ~/.kdp)
   --domain DOMAIN      domain of service hosts (KDP_DOMAIN, default localhost)
   --tag-header-routing enabled|disabled
                        route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)
+  --allow-zero-initial-scale
+                       let revisions start at zero pods (--scale-init 0; KDP_ALLOW_ZERO_INITIAL_SCALE,
+                       default off, as Knative's allow-zero-initial-scale)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
   --eventing-sync full|normal
                        durability of accepted events in <data dir>/eventing.db (KDP_EVENTING_SYNC, default full:
                        survives a power loss; normal: survives a crash of kdp serve)
   --eventing-backend nats://HOST:PORT
                        keep brokers on NATS JetStream, shared by every kdp serve using it (KDP_EVENTING_BACKEND)
+  --log-format F       pretty (one readable line per event; pods' output prefixed with the pod) or json
+                       (KDP_LOG_FORMAT; default pretty on a terminal, json otherwise)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …
 
@@ -142,8 +150,10 @@ ${GLOBAL}`,
   'revision list': `Usage: kdp revision list [SERVICE] [options]
 
 Columns: traffic share, tags, generation, age, PODS (running or starting now: watch it go to 0 when idle),
-conditions and readiness.
+conditions and readiness. -o wide adds live numbers: RPS and P50/P99 latency over the last minute, IN-FLIGHT
+(+ queued in the activator) now, and the last COLD START (revision describe shows its phases).
   -s, --service NAME   only this service's revisions
+  -o wide              the columns above plus the live numbers
 
 ${OUTPUT}
 ${GLOBAL}`,
@@ -187,7 +197,8 @@ then waits for each to be ready. The process is the container's command and args
               - name: TARGET
                 value: World
 
-Relative paths are resolved from the container's workingDir, else from where \`kdp serve\` runs.
+Relative paths are resolved from the container's workingDir; a container without one (or with a relative one)
+runs in (or relative to) the directory you run \`kdp apply\` in, as with --cmd.
 
 ${WAIT}
 ${GLOBAL}`,

@@ -97,6 +97,14 @@ export interface EngineStats {
   commits: number;
 }
 
+/** Counters at zero: every engine starts from these. */
+export function emptyEngineStats(): EngineStats {
+  return {
+    accepted: 0, delivered: 0, retried: 0, deadLettered: 0, sentToDeadLetterSink: 0, replies: 0, repliesDroppedTtl: 0,
+    resumedAtStart: 0, pendingEvents: 0, pendingBytes: 0, commits: 0,
+  };
+}
+
 /** Bytes counted per event on top of its data: the attribute strings and the bookkeeping objects. */
 const EVENT_OVERHEAD_BYTES = 512;
 /** 256 MiB of undelivered events in memory; beyond it the ingress sheds load with 503 + Retry-After. */
@@ -161,19 +169,7 @@ export class EventingEngine implements BrokerEngine {
   #closed = false;
   #inFlight = 0;
   #idle: (() => void) | undefined;
-  readonly stats: EngineStats = {
-    accepted: 0,
-    delivered: 0,
-    retried: 0,
-    deadLettered: 0,
-    sentToDeadLetterSink: 0,
-    replies: 0,
-    repliesDroppedTtl: 0,
-    resumedAtStart: 0,
-    pendingEvents: 0,
-    pendingBytes: 0,
-    commits: 0,
-  };
+  readonly stats: EngineStats = emptyEngineStats();
 
   constructor(o: EngineOptions) {
     this.#store = o.store;

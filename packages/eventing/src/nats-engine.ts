@@ -22,7 +22,7 @@ import type { Logger } from '@kdp/core';
 import { attemptDelivery, type Outcome } from './attempt.js';
 import type { CloudEvent } from './cloudevent.js';
 import { backoffMs, isRetryable } from './delivery.js';
-import { ARRIVAL_ATTRIBUTE, DEFAULT_TTL, Refusal, TTL_ATTRIBUTE, type AcceptCallback, type BrokerEngine, type EngineStats, type TriggerConfig } from './engine.js';
+import { ARRIVAL_ATTRIBUTE, DEFAULT_TTL, Refusal, TTL_ATTRIBUTE, type AcceptCallback, type BrokerEngine, emptyEngineStats, type EngineStats, type TriggerConfig } from './engine.js';
 import type { Sender } from './sender.js';
 import type { DeadLetter } from './store.js';
 
@@ -69,19 +69,7 @@ const subjectOf = (broker: string): string => `kdp.events.${broker.replace('/', 
 const consumerName = (trigger: string): string => `kdp_${trigger.replace('/', '_')}`;
 
 export class NatsEngine implements BrokerEngine {
-  readonly stats: EngineStats = {
-    accepted: 0,
-    delivered: 0,
-    retried: 0,
-    deadLettered: 0,
-    sentToDeadLetterSink: 0,
-    replies: 0,
-    repliesDroppedTtl: 0,
-    resumedAtStart: 0,
-    pendingEvents: 0,
-    pendingBytes: 0,
-    commits: 0,
-  };
+  readonly stats: EngineStats = emptyEngineStats();
   readonly description: string;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;

@@ -1,7 +1,9 @@
 // `kdp apply -f service.yaml`: Knative `serving.knative.dev/v1` Services from YAML (several documents allowed, `-`
 // for stdin), created or replaced as a whole, then waited for like `kn service apply`. The process comes from the
-// container's `command`/`args`; relative paths in them are relative to `workingDir`, else to where `kdp serve` runs.
+// container's `command`/`args`; relative paths in them are relative to `workingDir`, which is resolved against the
+// caller's directory (and is the caller's directory when absent), as `--cmd` does.
 
+import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CliError, GLOBAL_OPTIONS, intFlag, parse, positionals, UsageError } from '../args.js';
 import { isObject } from '../objects/decode.js';
@@ -37,6 +39,7 @@ export async function apply(args: readonly string[], io: Io): Promise<number> {
     // Apply is last-writer-wins: a resourceVersion copied from `-o yaml` must not make it fail.
     delete meta['resourceVersion'];
     delete obj['status'];
+    inCallersDirectory(obj, ctx.io.cwd);
     const existing = name === '' ? undefined : await ctx.client.find<Service>('services', ns, name);
     let result: Service;
     if (existing === undefined) {
@@ -58,6 +61,21 @@ export async function apply(args: readonly string[], io: Io): Promise<number> {
     ctx.io.out(`\nService '${name}' ${verb} to latest revision '${svc.status.latestReadyRevisionName ?? ''}' is available at URL:\n${svc.status.url ?? ''}\n`);
   }
   return 0;
+}
+
+/** Every container runs in its `workingDir` resolved against `cwd`, or in `cwd` when it has none (as `--cmd`). */
+function inCallersDirectory(svc: Record<string, unknown>, cwd: string): void {
+  const spec = svc['spec'];
+  const template = isObject(spec) ? spec['template'] : undefined;
+  const podSpec = isObject(template) ? template['spec'] : undefined;
+  const containers = isObject(podSpec) ? podSpec['containers'] : undefined;
+  if (!Array.isArray(containers)) return;
+  for (const c of containers as unknown[]) {
+    if (!isObject(c)) continue;
+    const wd = c['workingDir'];
+    if (wd === undefined || wd === '') c['workingDir'] = cwd;
+    else if (typeof wd === 'string') c['workingDir'] = path.resolve(cwd, wd);
+  }
 }
 
 /** The Service documents of a YAML stream; anything else is refused before anything is sent. */

@@ -7,6 +7,7 @@ import { getCondition } from '../objects/conditions.js';
 import { LABELS, type Revision, type Service } from '../objects/types.js';
 import { conditionCount, conditions, commandLine, fields, generationOf, metadataFields, targetLine } from '../print/describe.js';
 import { age, outputFormat, printListHead, printSerialised, table } from '../print/format.js';
+import { liveFields } from '../print/live.js';
 import { DEFAULT_WAIT_TIMEOUT_S, waitForReady } from '../wait.js';
 import { context, describeArgs, WAIT_OPTIONS } from './context.js';
 import { deleteObjects } from './delete.js';
@@ -130,7 +131,7 @@ export async function serviceDescribe(args: readonly string[], io: Io): Promise<
     if (t.url !== undefined) out += fields([['URL', t.url]], '         ');
     if (rev !== undefined && !listed.has(rev.metadata.name)) {
       listed.add(rev.metadata.name);
-      out += fields([['Command', commandLine(rev)]], '         ');
+      out += fields([['Command', commandLine(rev)], ...liveFields(rev)], '         ');
     }
   }
   const lc = svc.status.latestCreatedRevisionName;

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import type {
   Exchange,
   FinishListener,
+  UnreachableCause,
   ForwardEdits,
   HeaderList,
   Outcome,
@@ -185,6 +186,29 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
     this.outcome = 'upstream-error';
     this.detachUpstream();
     this.abortClient();
+  }
+
+  /** The upstream's failover hook was offered this exchange (once at most). */
+  private offered = false;
+
+  /**
+   * Offers a request that provably never reached the application (and has no body: the caller checks) to the
+   * upstream's `onUnreachable` hook. True when the handler took the exchange over: it is back in phase `new`, so
+   * the handler may `forward` it to another upstream now or later, or answer it. False: the caller answers.
+   */
+  protected offerElsewhere(cause: UnreachableCause): boolean {
+    const hook = this.upstream?.onUnreachable ?? null;
+    if (hook === null || this.offered || this.started || this.done || this.phase !== 'forwarding') return false;
+    this.offered = true;
+    this.detachUpstream();
+    this.phase = 'new';
+    // The stale-socket retry belongs to one upstream; the next one gets its own.
+    const retried = this.retried;
+    this.retried = false;
+    if (hook(this, cause)) return true;
+    if (this.phase === 'new') this.phase = 'forwarding';
+    this.retried = retried;
+    return false;
   }
 
   /** Upstream failed before its head: answer 502 with Go's error text. */

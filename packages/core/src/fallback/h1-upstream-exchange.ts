@@ -11,6 +11,7 @@ import { BaseExchange, clientAddress, ignore, type ExchangeOwner } from './excha
 import { h1RequestHeaders, headerValue, originForm, type BodyFraming } from './headers.js';
 import { h1Agent } from './pools.js';
 import { describeUpstreamError, isStaleConnectionError } from '../http/upstream-error.js';
+import { refusedConnect } from '../http/unreachable.js';
 
 export abstract class H1UpstreamExchange<Extra extends string = never> extends BaseExchange<Extra> {
   protected upHeaders: string[] = [];
@@ -140,6 +141,8 @@ export abstract class H1UpstreamExchange<Extra extends string = never> extends B
       this.send(upstream);
       return;
     }
+    // Refused before anything was sent: the handler may send the request to another upstream (once).
+    if (this.framing === 'none' && !this.clientHeadSent() && refusedConnect(err) && this.offerElsewhere('refused')) return;
     this.detachUpstream();
     if (this.clientHeadSent()) this.broken();
     else this.fail502(describeUpstreamError(err, upstream.authority));
