@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Real `kdp serve` processes and real `kdp` CLI runs for end-to-end tests: a temp data directory, free ports,
  * requests to the router with the Host header a browser or curl would send (Node's resolver may not know
@@ -115,4 +116,9 @@ export function get(routerPort: number, host: string, reqPath = '/', headers: Re
 export async function cleanup(): Promise<void> {
   await Promise.all([...serves].map((s) => s.stop()));
   await Promise.all(dataDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+/** The header a direct API call (as curl would send) needs for a change: `kdp serve`'s local credential (issue 9). */
+export function apiAuth(s: Serve): { authorization: string } {
+  return { authorization: `Bearer ${readFileSync(path.join(s.dataDir, 'api-token'), 'utf8').trim()}` };
 }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, kdp, startServe, type Serve } from './cli-harness.js';
+import { apiAuth, cleanup, kdp, startServe, type Serve } from './cli-harness.js';
 import { request } from './helpers/http.js';
 import { kdpOk } from './helpers/traffic.js';
 
@@ -131,7 +131,7 @@ describe('eventing through the kdp CLI', () => {
     // Server-side validation too (what `kdp apply` or curl would send).
     const r = await request(s.apiPort, '/apis/eventing.knative.dev/v1/namespaces/default/triggers', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiAuth(s) },
       body: JSON.stringify({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't' }, spec: { broker: 'b', filters: [{ cesql: "type = 'x'" }], subscriber: { uri: 'http://127.0.0.1:1/' }, delivery: { retry: -2 } } }),
     });
     expect(r.status).toBe(400);
@@ -148,7 +148,7 @@ describe('eventing through the kdp CLI', () => {
     await kdpOk(s.server, 'broker', 'create', 'b');
     const r = await request(s.apiPort, '/apis/eventing.knative.dev/v1/namespaces/default/triggers', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiAuth(s) },
       body: JSON.stringify({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't' }, spec: { broker: 'gone', subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'ghost' } } } }),
     });
     expect(r.status).toBe(201);
