@@ -1,5 +1,5 @@
 /**
- * The standalone activator's configuration, read from the environment once (house rule 3), every problem reported
+ * The standalone activator's configuration, read from the environment once (docs/style.md rule 3), every problem reported
  * together, the result frozen. Knative's activator reads POD_NAME/POD_IP, MAX_IDLE_PROXY_CONNS(_PER_HOST) and
  * PROBE_TIMEOUT/PROBE_FREQUENCY (cmd/activator/main.go) and everything else from Kubernetes; kdp's standalone server
  * takes its revision table from a JSON variable or file instead (revision-table.ts).

@@ -1,6 +1,6 @@
 /**
  * The activator's request policy over an Exchange: Knative's activator handler chain (cmd/activator/main.go,
- * contract §1.1) in one pass, outermost first:
+ * docs/contract/activator-autoscaler-routing.md §1.1) in one pass, outermost first:
  *   HealthHandler (kubelet probes) → netprobe (`K-Network-Probe: probe`) → ProbeHandler (`activator`) →
  *   context handler (revision lookup, 404) → ConcurrencyReporter (in/out, poke) → TimeoutHandler →
  *   activation handler (throttler wait, then proxy to the pod's queue-proxy; a request that provably never reached

@@ -12,7 +12,7 @@
  *
  * Differences from Knative, deliberate:
  *  - The buffer is bounded for real: at most `maxBuffered` requests wait per revision, beyond that `acquire`
- *    answers `'rejected'`. Knative's bound is QueueDepth + MaxInt32, i.e. none (contract §1.3).
+ *    answers `'rejected'`. Knative's bound is QueueDepth + MaxInt32, i.e. none (docs/contract/activator-autoscaler-routing.md §1.3).
  *  - cc = 0 uses the same core `Breaker` (capacity 0 or MaxInt32) instead of Knative's `infiniteBreaker`: the effect
  *    is the same (everyone waits for the first pod, then nobody waits), and waiters are released in arrival order.
  *  - No ClusterIP mode and no activator subsetting: kdp's runtime tells the activator every pod directly.

@@ -1,4 +1,4 @@
-// OBSERVABILITY_CONFIG (contract §5.1) and the Prometheus request-metrics endpoint it may turn on.
+// OBSERVABILITY_CONFIG (docs/contract/queue-proxy.md §5.1) and the Prometheus request-metrics endpoint it may turn on.
 import type { EnvReader } from '@kdp/core';
 
 import { parsePort, quote, readPort } from './config-env.js';
@@ -15,7 +15,7 @@ export interface MetricsExportConfig<P extends string> {
   readonly exportIntervalMs: number;
 }
 
-/** OBSERVABILITY_CONFIG decoded (contract §5.1, S:pkg/observability/config.go#Config). */
+/** OBSERVABILITY_CONFIG decoded (docs/contract/queue-proxy.md §5.1, S:pkg/observability/config.go#Config). */
 export interface ObservabilityConfig {
   readonly tracing: { readonly protocol: TracingProtocol; readonly endpoint: string; readonly samplingRate: number };
   /** Knative component metrics; queue-proxy itself uses `requestMetrics`. Not validated, as Knative does not. */

@@ -1,4 +1,4 @@
-// The queue-proxy configuration: every environment variable of contract §1.3, read once with core's EnvReader, which
+// The queue-proxy configuration: every environment variable of docs/contract/queue-proxy.md §1.3, read once with core's EnvReader, which
 // follows Knative's envconfig (S:pkg/queue/sharedmain/main.go#config): "required" means present, an empty string is
 // a valid string, a present but empty int or bool is an error, ints and bools parse as Go's strconv does.
 // Plus kdp's own KDP_* variables, each defaulting to Knative's fixed value, so several queue-proxies can share one

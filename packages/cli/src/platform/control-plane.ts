@@ -1,6 +1,6 @@
 /**
  * The local control plane: one process, pods as child processes. This is the composition root of the data path
- * (ARCHITECTURE.md "Processes in the local platform"):
+ * (docs/architecture.md §3 "Processes and ports"):
  *
  *   router (Http1Engine + fallback) ──Host/tag──▶ activator.handle(ex, "ns/rev") ──one hop──▶ pod's queue-proxy ─▶ app
  *   activator ──1 s reports + immediate poke──▶ autoscaler ◀──1 s scrape of each ready pod's Stat port

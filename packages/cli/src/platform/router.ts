@@ -2,7 +2,7 @@
  * The router's request policy: Host (+ `Knative-Serving-Tag`) → route table → revision → the in-process activator.
  *
  * Knative's ingress appends `Knative-Serving-Revision` / `Knative-Serving-Namespace` to each split so the activator
- * knows the revision (contract §3.4, §1.2), and the activator strips both before proxying to the pod. Here the two
+ * knows the revision (docs/contract/activator-autoscaler-routing.md §3.4, §1.2), and the activator strips both before proxying to the pod. Here the two
  * components share a process: the router hands the revision identity to `activator.handle(ex, "ns/name")` as an
  * argument, which is the same information without writing headers that would be removed one call later.
  *
@@ -15,7 +15,7 @@
  * queue-proxy while another pod idles. So every request goes through the activator, which also makes the stats
  * accounting single-sourced: the activator marks every request `K-Proxy-Request: activator`, the queue-proxy counts
  * it as proxied, the autoscaler subtracts proxied requests from the scraped pod stats and adds the activator's own
- * report (which includes buffered time), so each request counts exactly once (contract §2.3). A request that reaches
+ * report (which includes buffered time), so each request counts exactly once (docs/contract/activator-autoscaler-routing.md §2.3). A request that reaches
  * a queue-proxy some other way (a client calling a pod port directly) is unmarked and is counted through the scrape.
  * The autoscaler's `activatorInPath` / excess burst capacity still drive its scale-to-zero timing as in Knative.
  */

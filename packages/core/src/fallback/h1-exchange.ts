@@ -1,6 +1,6 @@
 /**
  * An HTTP/1.x exchange on node:http (`request` / `checkContinue`), proxied to an HTTP/1.1 upstream through the
- * upstream's keep-alive agent, with Go `httputil.ReverseProxy` semantics (contract §2.7).
+ * upstream's keep-alive agent, with Go `httputil.ReverseProxy` semantics (docs/contract/queue-proxy.md §2.7).
  */
 import type http from 'node:http';
 import type { Socket } from 'node:net';

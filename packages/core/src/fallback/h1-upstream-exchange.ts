@@ -1,7 +1,7 @@
 /**
  * What the two exchanges that start as an HTTP/1.x request share (`H1Exchange`, `UpgradeExchange`): the upstream is
  * an HTTP/1.1 request through the upstream's keep-alive agent, built and failed the way Go's `httputil.ReverseProxy`
- * does (contract §2.7). Each subclass keeps only how it talks to the client (`ServerResponse` or a raw socket).
+ * does (docs/contract/queue-proxy.md §2.7). Each subclass keeps only how it talks to the client (`ServerResponse` or a raw socket).
  */
 import http from 'node:http';
 import type { Writable } from 'node:stream';
