@@ -2,7 +2,7 @@
  * Eventing end to end on real processes: `kdp serve`, the `kdp` CLI, the router's broker-ingress host, a Service
  * running the event-display sample as subscriber, and subscribers that are HTTP servers of the test.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -22,6 +22,9 @@ const ingressHost = (s: Serve): string => `broker-ingress.knative-eventing.local
 function postEvent(s: Serve, broker: string, headers: Record<string, string>, body = '{"msg":"hello knative!"}', ns = 'default'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return request(s.routerPort, `/${ns}/${broker}`, { method: 'POST', headers: { host: ingressHost(s), 'content-type': 'application/json', ...headers }, body });
 }
+
+/** The control API's credential, as curl sends it (`kdp serve` writes it to <data dir>/api-token). */
+const bearer = async (s: Serve): Promise<string> => `Bearer ${(await readFile(path.join(s.dataDir, 'api-token'), 'utf8')).trim()}`;
 
 const ce = (id: string, type: string): Record<string, string> => ({ 'Ce-Id': id, 'Ce-Specversion': '1.0', 'Ce-Type': type, 'Ce-Source': 'not-sendoff' });
 
@@ -131,7 +134,7 @@ describe('eventing through the kdp CLI', () => {
     // Server-side validation too (what `kdp apply` or curl would send).
     const r = await request(s.apiPort, '/apis/eventing.knative.dev/v1/namespaces/default/triggers', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await bearer(s) },
       body: JSON.stringify({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't' }, spec: { broker: 'b', filters: [{ cesql: "type = 'x'" }], subscriber: { uri: 'http://127.0.0.1:1/' }, delivery: { retry: -2 } } }),
     });
     expect(r.status).toBe(400);
@@ -148,7 +151,7 @@ describe('eventing through the kdp CLI', () => {
     await kdpOk(s.server, 'broker', 'create', 'b');
     const r = await request(s.apiPort, '/apis/eventing.knative.dev/v1/namespaces/default/triggers', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await bearer(s) },
       body: JSON.stringify({ apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't' }, spec: { broker: 'gone', subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'ghost' } } } }),
     });
     expect(r.status).toBe(201);

@@ -37,7 +37,10 @@ const suite: Suite = {
     'sink, the load generator (and nats-server for `broker-nats`) on the other. `broker-full`: embedded SQLite, ' +
     'synchronous=FULL (the default: fsync per group commit); `broker-normal`: synchronous=NORMAL; `broker-nats`: ' +
     'NATS JetStream backend (a file-backed stream, the publish acknowledged before the 202).',
-  targets: [brokerTarget('broker-full', { sync: 'full' }), brokerTarget('broker-normal', { sync: 'normal' }), brokerTarget('broker-nats', { sync: 'full', nats: true })],
+  // KDP_BENCH_EVENTING_TARGETS=broker-full,broker-normal: a subset, for quick before/after comparisons.
+  targets: [brokerTarget('broker-full', { sync: 'full' }), brokerTarget('broker-normal', { sync: 'normal' }), brokerTarget('broker-nats', { sync: 'full', nats: true })].filter(
+    (t) => (process.env['KDP_BENCH_EVENTING_TARGETS'] ?? t.name).split(',').includes(t.name),
+  ),
   scenarios: SCENARIOS,
   goals: (summaries) => [
     throughputGoal(summaries, 'broker-full', 'embedded store, synchronous=FULL (default)'),
