@@ -302,7 +302,7 @@ async function run(ctx: CustomContext): Promise<CustomOutcome> {
     rec.push(r);
   }
   const goals: Goal[] = lat.map((r) => ({
-    goal: `p50 producer-to-subscriber at one connection ≤ 2 ms above the direct POST (${r.backend === 'embedded' ? 'embedded store, synchronous=FULL' : 'NATS JetStream'})`,
+    goal: `p50 producer-to-subscriber at one connection ≤ 2 ms above the direct POST (${r.backend === 'embedded' ? 'embedded store, --eventing-sync full' : 'NATS JetStream'})`,
     measured: `broker p50 ${ms(r.brokerMs.p50)} ms − direct p50 ${ms(r.directMs.p50)} ms = **+${ms(r.addedP50Ms)} ms** (${String(r.samples)} events each)`,
     met: r.addedP50Ms <= MAX_ADDED_P50_MS,
   }));
@@ -337,7 +337,7 @@ const suite: CustomSuite = {
   kind: 'custom',
   name: 'eventing-delivery',
   description:
-    'Issue 10: producer-to-subscriber latency through a kdp broker beside a plain POST to the same subscriber (embedded store with synchronous=FULL, and NATS JetStream), and kill -9 recovery of kdp serve with 100,000 undelivered events stored. `--samples N`: latency events per path (default 2,000; quick 200); KDP_BENCH_RECOVERY_EVENTS (default 100,000; quick 10,000); KDP_BENCH_BACKENDS (default embedded,nats).',
+    'Issue 10: producer-to-subscriber latency through a kdp broker beside a plain POST to the same subscriber (embedded store with --eventing-sync full, and NATS JetStream), and kill -9 recovery of kdp serve with 100,000 undelivered events stored. `--samples N`: latency events per path (default 2,000; quick 200); KDP_BENCH_RECOVERY_EVENTS (default 100,000; quick 10,000); KDP_BENCH_BACKENDS (default embedded,nats).',
   async preflight(repoRoot) {
     await kdpServePreflight(repoRoot);
     await natsPreflight();

@@ -35,7 +35,8 @@ const suite: Suite = {
     'broker-ingress host; one Trigger (no filter) delivers every event to the sample app, which is also the `direct` ' +
     'baseline (the plain POST). `kdp serve` (router + broker ingress + delivery, one process) on the proxy CPU; the ' +
     'sink, the load generator (and nats-server for `broker-nats`) on the other. `broker-full`: embedded SQLite, ' +
-    'synchronous=FULL (the default: fsync per group commit); `broker-normal`: synchronous=NORMAL; `broker-nats`: ' +
+    '`--eventing-sync full` (the default: the WAL fsynced before the 202s of each group commit); `broker-normal`: ' +
+    '`--eventing-sync normal` (no fsync per commit); `broker-nats`: ' +
     'NATS JetStream backend (a file-backed stream, the publish acknowledged before the 202).',
   // KDP_BENCH_EVENTING_TARGETS=broker-full,broker-normal: a subset, for quick before/after comparisons.
   targets: [brokerTarget('broker-full', { sync: 'full' }), brokerTarget('broker-normal', { sync: 'normal' }), brokerTarget('broker-nats', { sync: 'full', nats: true })].filter(
@@ -43,8 +44,8 @@ const suite: Suite = {
   ),
   scenarios: SCENARIOS,
   goals: (summaries) => [
-    throughputGoal(summaries, 'broker-full', 'embedded store, synchronous=FULL (default)'),
-    throughputGoal(summaries, 'broker-normal', 'embedded store, synchronous=NORMAL'),
+    throughputGoal(summaries, 'broker-full', 'embedded store, --eventing-sync full (default)'),
+    throughputGoal(summaries, 'broker-normal', 'embedded store, --eventing-sync normal'),
   ],
   async preflight(repoRoot) {
     await sampleAppPreflight(repoRoot);
