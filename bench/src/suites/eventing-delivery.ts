@@ -15,6 +15,7 @@ import {
   INGRESS_PATH,
   kdpServePreflight,
   natsPreflight,
+  removeDirs,
   startKdpServe,
   startNats,
   type KdpServe,
@@ -148,10 +149,18 @@ const summary = (us: number[]): { p50: number; p90: number; p99: number } => ({
   p99: percentile(us, 99) / 1000,
 });
 
+/** Temporary directories of the run (data directories, JetStream stores), removed at its end. */
+const tempDirs: string[] = [];
+
 async function startBroker(ctx: CustomContext, backend: Backend, sinkUrl: string): Promise<{ serve: KdpServe; natsUrl: string | undefined }> {
   let natsUrl: string | undefined;
-  if (backend === 'nats') natsUrl = (await startNats(ctx)).url;
+  if (backend === 'nats') {
+    const nats = await startNats(ctx);
+    natsUrl = nats.url;
+    tempDirs.push(nats.storeDir);
+  }
   const serve = await startKdpServe(ctx, { sync: 'full', ...(natsUrl === undefined ? {} : { natsUrl }) });
+  tempDirs.push(serve.dataDir);
   await createBrokerAndTrigger(ctx.repoRoot, serve, sinkUrl);
   return { serve, natsUrl };
 }
@@ -284,6 +293,15 @@ const ms = (v: number | undefined): string => (v === undefined || Number.isNaN(v
 const la = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(' ');
 
 async function run(ctx: CustomContext): Promise<CustomOutcome> {
+  try {
+    return await measureAll(ctx);
+  } finally {
+    // kdp serve processes are stopped already; a nats-server still running loses its store at its stop anyway.
+    removeDirs(tempDirs.splice(0));
+  }
+}
+
+async function measureAll(ctx: CustomContext): Promise<CustomOutcome> {
   const quick = ctx.options.quick;
   const n = ctx.options.samples ?? (quick ? QUICK_LATENCY_SAMPLES : LATENCY_SAMPLES);
   const events = Number(process.env['KDP_BENCH_RECOVERY_EVENTS'] ?? (quick ? QUICK_RECOVERY_EVENTS : RECOVERY_EVENTS));

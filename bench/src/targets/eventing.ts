@@ -6,7 +6,7 @@
  * started on the app CPU (it stands for the remote JetStream a multi-machine set-up uses).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,13 @@ export async function createBrokerAndTrigger(repoRoot: string, serve: KdpServe, 
 export interface NatsServer {
   readonly process: ManagedProcess;
   readonly url: string;
+  /** Its JetStream store directory (remove it once the server is stopped). */
+  readonly storeDir: string;
+}
+
+/** Removes the temporary directories of a run (data directories, JetStream stores). */
+export function removeDirs(dirs: readonly string[]): void {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 
 /** `nats-server -js` on a free port with a fresh store directory, on the app CPU. */
@@ -138,7 +145,7 @@ export async function startNats(ctx: Pick<TargetContext, 'spawn' | 'freePorts' |
   });
   // The monitoring port's /healthz answers 200 once JetStream is up.
   await ctx.waitForFirstResponse(`http://127.0.0.1:${String(monitor)}/healthz`, proc, 15_000);
-  return { process: proc, url: `nats://127.0.0.1:${String(port)}` };
+  return { process: proc, url: `nats://127.0.0.1:${String(port)}`, storeDir: store };
 }
 
 /**
@@ -153,12 +160,15 @@ export function brokerTarget(name: string, o: { readonly sync: SyncMode; readonl
       const app = await startSampleApp(ctx);
       const related: ProcessRef[] = [];
       let natsUrl: string | undefined;
+      const dirs: string[] = [];
       if (o.nats === true) {
         const nats = await startNats(ctx);
         natsUrl = nats.url;
+        dirs.push(nats.storeDir);
         related.push(nats.process);
       }
       const serve = await startKdpServe(ctx, { sync: o.sync, ...(natsUrl === undefined ? {} : { natsUrl }) });
+      dirs.push(serve.dataDir);
       await createBrokerAndTrigger(ctx.repoRoot, serve, `${app.url}/`);
       return {
         url: `http://127.0.0.1:${String(serve.routerPort)}`,
@@ -167,6 +177,12 @@ export function brokerTarget(name: string, o: { readonly sync: SyncMode; readonl
         app: app.process,
         related,
         startupMs: Number(process.hrtime.bigint() - serve.process.spawnedAtNs) / 1e6,
+        // Called before the runner stops the processes: stop the ones writing there first.
+        stop: async () => {
+          await serve.process.stop();
+          for (const p of related) if ('stop' in p && typeof p.stop === 'function') await (p as ManagedProcess).stop();
+          removeDirs(dirs);
+        },
       };
     },
   };
