@@ -3,7 +3,7 @@ import { CliError } from './args.js';
 import { serveConfig } from './config.js';
 
 describe('kdp serve eventing configuration', () => {
-  it('defaults to the embedded store with synchronous=FULL', () => {
+  it('defaults to the embedded store with full durability', () => {
     const c = serveConfig({}, {}, '/tmp');
     expect(c.eventingSync).toBe('full');
     expect(c.eventingBackend).toBeUndefined();

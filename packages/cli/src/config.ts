@@ -47,7 +47,7 @@ export interface ServeConfig {
   readonly domain: string | undefined;
   /** Route `Knative-Serving-Tag` on the default host (Knative's `tag-header-based-routing` feature); on by default. */
   readonly tagHeaderRouting: boolean;
-  /** SQLite `synchronous` of the event store: `full` (default: an accepted event survives a power loss) or `normal`. */
+  /** Durability of the event store: `full` (default: the WAL is fsynced before a 202, an accepted event survives a power loss) or `normal`. */
   readonly eventingSync: 'full' | 'normal';
   /** `nats://HOST:PORT`: brokers on NATS JetStream, shared by every kdp serve using it; default the embedded store. */
   readonly eventingBackend: string | undefined;

@@ -367,6 +367,18 @@ export class EventingEngine implements BrokerEngine {
       }
       return;
     }
+    if (accepts.length === 0) return;
+    // Only what accepts events waits for the power-loss sync; the loop goes on meanwhile (the next batch commits).
+    if (this.#store.sync !== undefined && batch.events.length > 0) this.#store.sync((err) => this.#accepted(accepts, err));
+    else this.#accepted(accepts, undefined);
+  }
+
+  /** Accepted events are durable: answer their producers and start their deliveries. */
+  #accepted(accepts: readonly PendingAccept[], syncErr: Error | undefined): void {
+    if (syncErr !== undefined) this.#logger.error({ err: syncErr, events: accepts.length }, 'event store sync failed');
+    // Committed either way, so delivered either way; after a failed sync the producer hears 503 (it may send again:
+    // at least once).
+    const refusal = syncErr === undefined ? undefined : new Refusal('store-failed', `the event store could not sync: ${syncErr.message}`);
     const touched = new Set<TriggerQueue>();
     for (const a of accepts) {
       this.#live.set(a.ev.seq, a.ev);
@@ -374,7 +386,7 @@ export class EventingEngine implements BrokerEngine {
         d.q.ready.push(d);
         touched.add(d.q);
       }
-      a.cb(undefined);
+      a.cb(refusal);
     }
     for (const q of touched) this.#pump(q);
   }

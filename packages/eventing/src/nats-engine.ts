@@ -30,6 +30,14 @@ export const EVENTS_STREAM = 'KDP_EVENTS';
 export const DEAD_STREAM = 'KDP_DEAD';
 /** Publishes waiting for JetStream's ack before the ingress answers 503. */
 const MAX_PENDING_PUBLISHES = 10_000;
+/**
+ * How long JetStream waits for the ack of a message handed to a kdp serve before it hands it out again. Short, so a
+ * kill -9 strands the deliveries in flight (up to the consumer's max_ack_pending, which also stops the flow) for
+ * seconds, not for the attempt timeout (5 minutes by default): an attempt that takes longer tells the server it is
+ * still working on it every PROGRESS_EVERY_MS (one shared interval, `+WPI` acks).
+ */
+const ACK_WAIT_MS = 10_000;
+const PROGRESS_EVERY_MS = 3_000;
 /** Dead letters read for one listing. */
 const MAX_DEAD_LISTED = 10_000;
 
@@ -80,6 +88,9 @@ export class NatsEngine implements BrokerEngine {
   readonly #subs = new Map<string, Subscription>();
   #pendingPublishes = 0;
   #inFlight = 0;
+  /** Messages whose delivery attempt is under way: told "in progress" every PROGRESS_EVERY_MS. */
+  readonly #working = new Set<JsMsg>();
+  readonly #progress: NodeJS.Timeout;
   #closed = false;
   #configuring: Promise<void> = Promise.resolve();
 
@@ -90,6 +101,10 @@ export class NatsEngine implements BrokerEngine {
     this.#sender = sender;
     this.#log = log;
     this.description = `NATS JetStream at ${url} (streams ${EVENTS_STREAM}, ${DEAD_STREAM}; file storage)`;
+    this.#progress = setInterval(() => {
+      for (const m of this.#working) m.working();
+    }, PROGRESS_EVERY_MS);
+    this.#progress.unref();
   }
 
   static async connect(url: string, sender: Sender, log: Logger): Promise<NatsEngine> {
@@ -145,7 +160,7 @@ export class NatsEngine implements BrokerEngine {
       filter_subject: `${subjectOf(t.broker)}.>`,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.New,
-      ack_wait: (t.policy.timeoutMs + 30_000) * 1_000_000,
+      ack_wait: ACK_WAIT_MS * 1_000_000,
       max_deliver: -1,
       max_ack_pending: limit > 0 ? limit : 1000,
     };
@@ -212,8 +227,10 @@ export class NatsEngine implements BrokerEngine {
     }
     const attempts = m.info.deliveryCount;
     this.#inFlight++;
+    this.#working.add(m);
     attemptDelivery(this.#sender, cfg.subscriber, event, cfg.namespace, cfg.policy.timeoutMs, undefined, (o) => {
       this.#inFlight--;
+      this.#working.delete(m);
       this.#outcome(sub, m, event, attempts, o);
     });
   }
@@ -249,7 +266,9 @@ export class NatsEngine implements BrokerEngine {
         }
         if (cfg.deadLetterSink !== undefined) {
           const info = { dest: cfg.subscriber.url, code: o.status === 0 ? 500 : o.status, data: o.error };
+          this.#working.add(m);
           attemptDelivery(this.#sender, cfg.deadLetterSink, event, cfg.namespace, cfg.policy.timeoutMs, info, (d) => {
+            this.#working.delete(m);
             if (d.kind !== 'failure') {
               this.stats.sentToDeadLetterSink++;
               m.ack();
@@ -306,6 +325,7 @@ export class NatsEngine implements BrokerEngine {
   async close(graceMs: number): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#progress);
     for (const s of this.#subs.values()) {
       s.stopped = true;
       await s.messages?.close();

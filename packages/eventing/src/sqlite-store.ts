@@ -6,17 +6,21 @@
 // and dead letters, all tested far beyond what a hand-written log here could be. Its cost, one synchronous commit
 // per batch on the event loop, is paid once per event-loop turn (group commit), not once per event.
 //
-// Durability, by `synchronous` setting (https://sqlite.org/pragma.html#pragma_synchronous, WAL mode):
-//   FULL (default): the WAL is fsynced at every commit, so an event answered 202 survives a process crash and a
-//                   power loss / kernel crash.
-//   NORMAL:         no fsync per commit; an event answered 202 survives a crash of kdp (the WAL is in the page
+// Durability, by mode (https://sqlite.org/pragma.html#pragma_synchronous, WAL mode):
+//   full (default): an event is answered 202 only once the WAL holding it is fsynced, so it survives a process
+//                   crash and a power loss / kernel crash. SQLite runs with synchronous=NORMAL (it syncs the WAL
+//                   and the database file at checkpoints, so a checkpoint never loses a commit), and kdp fsyncs
+//                   (fdatasync) the WAL itself after each commit that accepts events, on libuv's thread pool: the
+//                   event loop keeps accepting and committing the next batch while the disk syncs the last one
+//                   (with SQLite's synchronous=FULL the fsync blocked the event loop inside COMMIT). fsync works
+//                   on the file, not the descriptor, so kdp's own read-only descriptor of the -wal file flushes
+//                   what SQLite wrote through its own. Commits of completions, retry times and dead letters alone
+//                   are not synced (losing one to a power loss means a delivery is made again, which at-least-once
+//                   allows); the next sync covers them too.
+//   normal:         no fsync per commit; an event answered 202 survives a crash of kdp (the WAL is in the page
 //                   cache, the kernel writes it), but the last commits before a power loss may be lost.
-// In FULL mode only a batch that accepts events is fsynced: a batch of completions, retry times and dead letters
-// alone is committed with NORMAL (losing it to a power loss means a delivery is made again, which at-least-once
-// allows), and the next fsynced commit makes it durable too, since the WAL is written in order. This halves the
-// fsyncs per event (one at acceptance, none at completion).
 
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Batch, DeadLetter, DeliveryState, EventStore, Recovered, StoredEvent } from './store.js';
@@ -57,18 +61,24 @@ export class SqliteEventStore implements EventStore {
   readonly #revive: Database.Statement<[string, number]>;
   readonly #deleteEvent: Database.Statement<[number]>;
   readonly #commit: (b: Batch) => void;
-  readonly #full: boolean;
-  #syncNow: 'FULL' | 'NORMAL';
+  readonly #walFile: string;
+  /** kdp's own descriptor of the -wal file, for fdatasync; opened at the first sync. */
+  #walFd = -1;
+  /** Callbacks of the fdatasync under way, and of the next one (commits made after this one started). */
+  #syncing: ((err: Error | undefined) => void)[] | undefined;
+  #nextSync: ((err: Error | undefined) => void)[] = [];
+  #closed = false;
+  readonly sync: ((cb: (err: Error | undefined) => void) => void) | undefined;
 
   constructor(dataDir: string, sync: SyncMode = 'full') {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, EVENTS_DB_FILE);
+    this.#walFile = `${file}-wal`;
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
-    this.#full = sync === 'full';
-    this.#syncNow = this.#full ? 'FULL' : 'NORMAL';
-    this.#db.pragma(`synchronous = ${this.#syncNow}`);
-    this.description = `${file} (SQLite WAL, synchronous=${sync === 'full' ? 'FULL: survives a power loss' : 'NORMAL: survives a process crash'})`;
+    this.#db.pragma('synchronous = NORMAL');
+    this.sync = sync === 'full' ? (cb) => this.#sync(cb) : undefined;
+    this.description = `${file} (SQLite WAL, ${sync === 'full' ? 'full: WAL fsynced before each 202, survives a power loss' : 'normal: survives a process crash'})`;
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         seq INTEGER PRIMARY KEY,
@@ -126,14 +136,51 @@ export class SqliteEventStore implements EventStore {
   }
 
   commit(b: Batch): void {
-    if (this.#full) {
-      const want = b.events.length > 0 ? 'FULL' : 'NORMAL';
-      if (want !== this.#syncNow) {
-        this.#db.pragma(`synchronous = ${want}`);
-        this.#syncNow = want;
+    this.#commit(b);
+  }
+
+  #sync(cb: (err: Error | undefined) => void): void {
+    if (this.#syncing !== undefined) {
+      // The fdatasync under way may have started before this commit's writes: wait for the next one.
+      this.#nextSync.push(cb);
+      return;
+    }
+    this.#syncing = [cb];
+    this.#startSync();
+  }
+
+  #startSync(): void {
+    if (this.#walFd < 0) {
+      if (this.#closed) {
+        this.#syncDone(new Error('the event store is closed'));
+        return;
+      }
+      try {
+        this.#walFd = openSync(this.#walFile, 'r');
+      } catch (err) {
+        this.#syncDone(err as Error);
+        return;
       }
     }
-    this.#commit(b);
+    fdatasync(this.#walFd, (err) => this.#syncDone(err ?? undefined));
+  }
+
+  #closeWal(): void {
+    if (this.#walFd >= 0) closeSync(this.#walFd);
+    this.#walFd = -1;
+  }
+
+  #syncDone(err: Error | undefined): void {
+    const done = this.#syncing ?? [];
+    if (this.#nextSync.length > 0) {
+      this.#syncing = this.#nextSync;
+      this.#nextSync = [];
+      this.#startSync();
+    } else {
+      this.#syncing = undefined;
+      if (this.#closed) this.#closeWal();
+    }
+    for (const cb of done) cb(err);
   }
 
   deadLetters(trigger: string | undefined): DeadLetter[] {
@@ -152,6 +199,9 @@ export class SqliteEventStore implements EventStore {
   }
 
   close(): void {
+    this.#closed = true;
+    // An fdatasync under way still uses the descriptor: it is closed when that one ends.
+    if (this.#syncing === undefined) this.#closeWal();
     this.#db.close();
   }
 }

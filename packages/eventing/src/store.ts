@@ -68,8 +68,16 @@ export interface EventStore {
   readonly description: string;
   /** Pending (not dead) deliveries and the events they need; drops events nothing refers to. */
   recover(): Recovered;
-  /** Durable when it returns; throws without applying anything if the write fails. */
+  /**
+   * Applies `b` atomically; throws without applying anything if the write fails. Durable against a crash of kdp when
+   * it returns; against a power loss only once `sync` (when the store has one) has called back.
+   */
   commit(b: Batch): void;
+  /**
+   * Makes every commit made so far durable against a power loss, off the event loop; `cb` once it is (an error: it
+   * may not be). Undefined: `commit` alone is as durable as the store gets.
+   */
+  readonly sync: ((cb: (err: Error | undefined) => void) => void) | undefined;
   deadLetters(trigger: string | undefined): DeadLetter[];
   event(seq: number): StoredEvent | undefined;
   close(): void;
