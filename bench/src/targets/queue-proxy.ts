@@ -28,16 +28,22 @@ export interface StartedQueueProxy {
 export async function startQueueProxy(
   ctx: TargetContext,
   userPort: number,
-  opts: { readonly role?: Role; readonly revision?: string } = {},
+  opts: {
+    readonly role?: Role;
+    readonly revision?: string;
+    /** Program and arguments; default `queueProxyCommand(ctx.repoRoot)` (another checkout's, to compare commits). */
+    readonly command?: readonly string[];
+    readonly name?: string;
+  } = {},
 ): Promise<StartedQueueProxy> {
   const [serving, admin, metrics, userMetrics] = await ctx.freePorts(4);
   if (serving === undefined || admin === undefined || metrics === undefined || userMetrics === undefined) {
     throw new Error('no free ports');
   }
-  const [command = process.execPath, ...args] = queueProxyCommand(ctx.repoRoot);
+  const [command = process.execPath, ...args] = opts.command ?? queueProxyCommand(ctx.repoRoot);
   const proxy = ctx.spawn({
     role: opts.role ?? 'proxy',
-    name: 'queue-proxy',
+    name: opts.name ?? 'queue-proxy',
     command,
     args,
     env: {
