@@ -24,6 +24,7 @@ const USAGE = `usage: node bench/dist/run.js [suite] [options]
   --list              list suites and exit
 
   env KDP_BENCH_COMPARE=DIR   go-reference: also measure the queue-proxy of another (built) checkout DIR
+  env KDP_BENCH_COMPARE_FLAGS="--flag ..."   ... run with these node flags instead of its own
 `;
 
 function num(name: string, raw: string | undefined, fallback: number): number {
@@ -85,9 +86,11 @@ async function main(): Promise<void> {
 
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const resultsDir = values.results ?? fileURLToPath(new URL('../results/', import.meta.url));
-  const compare = process.env['KDP_BENCH_COMPARE'];
   const command = [
-    ...(compare === undefined || compare === '' ? [] : [`KDP_BENCH_COMPARE=${shellQuote(compare)}`]),
+    ...['KDP_BENCH_COMPARE', 'KDP_BENCH_COMPARE_FLAGS'].flatMap((k) => {
+      const v = process.env[k];
+      return v === undefined || (v === '' && k === 'KDP_BENCH_COMPARE') ? [] : [`${k}=${shellQuote(v)}`];
+    }),
     ...['node', 'bench/dist/run.js', ...process.argv.slice(2)].map(shellQuote),
   ].join(' ');
   let loadGenerator: LoadGeneratorName | undefined;

@@ -3,7 +3,9 @@
  * Knative's queue-proxy), both in front of the same Go backend, with wrk as the load generator, in one run.
  *
  * `KDP_BENCH_COMPARE=<another checkout>` adds that checkout's queue-proxy (built, run with its own V8 flags) as a
- * further target, to measure a change (the hardening) before/after in the same run.
+ * further target, to measure a change (the hardening) before/after in the same run. `KDP_BENCH_COMPARE_FLAGS="..."`
+ * runs it with these node flags instead of its own (the same checkout with other flags measures a flag change;
+ * another checkout with this checkout's flags separates a code change from a flag change).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -47,6 +49,8 @@ function kdpTarget(name: string, command?: (repoRoot: string) => Promise<readonl
 interface Compare {
   readonly root: string;
   readonly label: string;
+  /** Node flags instead of the checkout's own QUEUE_PROXY_NODE_FLAGS. */
+  readonly flags?: readonly string[];
 }
 
 function compareCheckout(): Compare | undefined {
@@ -59,7 +63,10 @@ function compareCheckout(): Compare | undefined {
   } catch {
     // not a git checkout: keep the path
   }
-  return { root, label };
+  const flags = process.env['KDP_BENCH_COMPARE_FLAGS'];
+  if (flags === undefined) return { root, label };
+  const list = flags.split(/\s+/).filter((f) => f !== '');
+  return { root, label: `${label}${list.length === 0 ? ' (no flags)' : ` (${list.join(' ')})`}`, flags: list };
 }
 
 const compare = compareCheckout();
@@ -67,6 +74,7 @@ const BEFORE = compare === undefined ? undefined : `${KDP}@${compare.label}`;
 
 /** That checkout's `node <its QUEUE_PROXY_NODE_FLAGS> <its bin>`. */
 async function compareCommand(c: Compare): Promise<readonly string[]> {
+  if (c.flags !== undefined) return [process.execPath, ...c.flags, join(c.root, QUEUE_PROXY_MAIN)];
   const flagsModule = join(c.root, 'packages/queue-proxy/dist/node-flags.js');
   const mod = (await import(pathToFileURL(flagsModule).href)) as { QUEUE_PROXY_NODE_FLAGS?: readonly string[] };
   return [process.execPath, ...(mod.QUEUE_PROXY_NODE_FLAGS ?? []), join(c.root, QUEUE_PROXY_MAIN)];
@@ -160,7 +168,10 @@ const suite: Suite = {
     "Issue 7: kdp's queue-proxy (its bin with its V8 flags, as deployed) against Go's httputil.ReverseProxy + semaphore " +
     "(bench/go/proxy: the core of Knative's queue-proxy), both in front of the same Go backend (bench/go/backend), and " +
     'that backend hit directly; wrk as the load generator (one thread, on the backend\'s CPU)' +
-    (compare === undefined ? '.' : `; plus ${BEFORE ?? ''}: the queue-proxy of ${compare.root}, run with its own flags.`),
+    (compare === undefined
+      ? '.'
+      : `; plus ${BEFORE ?? ''}: the queue-proxy of ${compare.root}, run with ` +
+        `${compare.flags === undefined ? 'its own flags' : `the flags \`${compare.flags.join(' ')}\``}.`),
   baseline: goDirectTarget(),
   targets: [
     goProxyTarget(GO),
