@@ -25,6 +25,7 @@ const USAGE = `usage: node bench/dist/run.js [suite] [options]
 
   env KDP_BENCH_COMPARE=DIR   go-reference: also measure the queue-proxy of another (built) checkout DIR
   env KDP_BENCH_COMPARE_FLAGS="--flag ..."   ... run with these node flags instead of its own
+  env KDP_BENCH_FLAGS_VARIANT="--flag ..."   go-reference: also this checkout's queue-proxy with these flags
 `;
 
 function num(name: string, raw: string | undefined, fallback: number): number {
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const resultsDir = values.results ?? fileURLToPath(new URL('../results/', import.meta.url));
   const command = [
-    ...['KDP_BENCH_COMPARE', 'KDP_BENCH_COMPARE_FLAGS'].flatMap((k) => {
+    ...['KDP_BENCH_COMPARE', 'KDP_BENCH_COMPARE_FLAGS', 'KDP_BENCH_FLAGS_VARIANT'].flatMap((k) => {
       const v = process.env[k];
       return v === undefined || (v === '' && k === 'KDP_BENCH_COMPARE') ? [] : [`${k}=${shellQuote(v)}`];
     }),

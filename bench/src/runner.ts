@@ -124,6 +124,7 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const scenario of scenarios) {
       for (const target of targets) {
+        if (target.onlyIn !== undefined && !target.onlyIn(scenario)) continue;
         const where = `${scenario.name} × ${target.name} (rep ${String(rep)}/${String(opts.reps)})`;
         let m: Measurement;
         try {

@@ -136,6 +136,8 @@ export interface Target {
   readonly name: string;
   /** Starts fresh processes for one measurement; called once per scenario, target and repetition. */
   start(ctx: TargetContext): Promise<TargetInstance>;
+  /** Only in the scenarios for which this returns true (default: every scenario). */
+  readonly onlyIn?: (scenario: Scenario) => boolean;
 }
 
 export interface Suite {

@@ -6,6 +6,8 @@
  * further target, to measure a change (the hardening) before/after in the same run. `KDP_BENCH_COMPARE_FLAGS="..."`
  * runs it with these node flags instead of its own (the same checkout with other flags measures a flag change;
  * another checkout with this checkout's flags separates a code change from a flag change).
+ * `KDP_BENCH_FLAGS_VARIANT="..."` adds this checkout's queue-proxy run with these node flags instead, in the
+ * scenarios that tell a flag's cost (1 connection on one CPU, 10 and 100 connections with 10 B, 100 with 64 KiB).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,9 +34,14 @@ const GO = 'go-proxy';
 const RSS_LIMIT_KB = 60 * 1024;
 
 /** kdp's queue-proxy (as deployed: its bin with its V8 flags) in front of the Go backend. */
-function kdpTarget(name: string, command?: (repoRoot: string) => Promise<readonly string[]>): Target {
+function kdpTarget(
+  name: string,
+  command?: (repoRoot: string) => Promise<readonly string[]>,
+  onlyIn?: (s: Scenario) => boolean,
+): Target {
   return {
     name,
+    ...(onlyIn === undefined ? {} : { onlyIn }),
     async start(ctx) {
       const b = await startGoBackend(ctx);
       const qp = await startQueueProxy(ctx, b.port, {
@@ -70,6 +77,9 @@ function compareCheckout(): Compare | undefined {
 }
 
 const compare = compareCheckout();
+const variantFlags = process.env['KDP_BENCH_FLAGS_VARIANT']?.split(/\s+/).filter((f) => f !== '');
+const VARIANT = variantFlags === undefined ? undefined : `${KDP} (${variantFlags.join(' ') || 'no flags'})`;
+const VARIANT_SCENARIOS = new Set(['c1-size10-samecpu', 'c10-size10', 'c100-size10', 'c100-size64k']);
 const BEFORE = compare === undefined ? undefined : `${KDP}@${compare.label}`;
 
 /** That checkout's `node <its QUEUE_PROXY_NODE_FLAGS> <its bin>`. */
@@ -171,12 +181,22 @@ const suite: Suite = {
     (compare === undefined
       ? '.'
       : `; plus ${BEFORE ?? ''}: the queue-proxy of ${compare.root}, run with ` +
-        `${compare.flags === undefined ? 'its own flags' : `the flags \`${compare.flags.join(' ')}\``}.`),
+        `${compare.flags === undefined ? 'its own flags' : `the flags \`${compare.flags.join(' ')}\``}.`) +
+    (VARIANT === undefined ? '' : ` And ${VARIANT}: this checkout's queue-proxy with other node flags, in ${[...VARIANT_SCENARIOS].join(', ')}.`),
   baseline: goDirectTarget(),
   targets: [
     goProxyTarget(GO),
     kdpTarget(KDP),
     ...(compare === undefined || BEFORE === undefined ? [] : [kdpTarget(BEFORE, () => compareCommand(compare))]),
+    ...(variantFlags === undefined || VARIANT === undefined
+      ? []
+      : [
+          kdpTarget(
+            VARIANT,
+            (root) => Promise.resolve([process.execPath, ...variantFlags, join(root, QUEUE_PROXY_MAIN)]),
+            (s) => VARIANT_SCENARIOS.has(s.name),
+          ),
+        ]),
   ],
   scenarios: GO_SCENARIOS,
   loadGenerator: 'wrk',
