@@ -78,7 +78,7 @@ function compareCheckout(): Compare | undefined {
 
 const compare = compareCheckout();
 const variantFlags = process.env['KDP_BENCH_FLAGS_VARIANT']?.split(/\s+/).filter((f) => f !== '');
-const VARIANT = variantFlags === undefined ? undefined : `${KDP} (${variantFlags.join(' ') || 'no flags'})`;
+const VARIANT = variantFlags === undefined ? undefined : `${KDP}+flags`;
 const VARIANT_SCENARIOS = new Set(['c1-size10-samecpu', 'c10-size10', 'c100-size10', 'c100-size64k']);
 const BEFORE = compare === undefined ? undefined : `${KDP}@${compare.label}`;
 
@@ -182,7 +182,10 @@ const suite: Suite = {
       ? '.'
       : `; plus ${BEFORE ?? ''}: the queue-proxy of ${compare.root}, run with ` +
         `${compare.flags === undefined ? 'its own flags' : `the flags \`${compare.flags.join(' ')}\``}.`) +
-    (VARIANT === undefined ? '' : ` And ${VARIANT}: this checkout's queue-proxy with other node flags, in ${[...VARIANT_SCENARIOS].join(', ')}.`),
+    (VARIANT === undefined || variantFlags === undefined
+      ? ''
+      : ` And ${VARIANT}: this checkout's queue-proxy run with \`${variantFlags.join(' ') || '(no flags)'}\` instead of ` +
+        `its own flags, in ${[...VARIANT_SCENARIOS].join(', ')}.`),
   baseline: goDirectTarget(),
   targets: [
     goProxyTarget(GO),
