@@ -20,6 +20,8 @@ const USAGE = `usage: node bench/dist/run.js [suite] [options]
   --pin / --no-pin    force pinning (fail if impossible) / disable it (default: pin when possible)
   --results DIR       where results go (default bench/results)
   --loadgen NAME      autocannon | wrk (default: the suite's; go-reference uses wrk)
+  --keep-going        a failed measurement is noted and left out instead of ending the run; results are also
+                      written after each repetition (partial), so a stopped run leaves its data
   --rerender FILE     rewrite <suite>.md and <suite>.svg beside a result FILE (.json) from its data, and exit
   --list              list suites and exit
 
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
       results: { type: 'string' },
       loadgen: { type: 'string' },
       rerender: { type: 'string' },
+      'keep-going': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -131,6 +134,15 @@ async function main(): Promise<void> {
     command,
     ...(filter === undefined ? {} : { scenarioFilter: (s) => filter.test(s.name) }),
     ...(loadGenerator === undefined ? {} : { loadGenerator }),
+    ...(values['keep-going']
+      ? {
+          keepGoing: true,
+          onRepetition: (partial) => {
+            const { jsonPath } = writeResults(partial, resultsDir);
+            process.stderr.write(`wrote partial ${jsonPath} (${String(partial.settings.reps)} repetitions)\n`);
+          },
+        }
+      : {}),
   });
   const { jsonPath, mdPath, svgPath } = writeResults(result, resultsDir);
   process.stderr.write(`wrote ${jsonPath}\nwrote ${mdPath}\nwrote ${svgPath}\n`);

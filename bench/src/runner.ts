@@ -18,7 +18,6 @@ import { waitForFirstResponse } from './startup.js';
 import { directTarget } from './targets/sample-app.js';
 import { requireWrk, runWrk } from './wrk.js';
 import type {
-  Goal,
   LoadGeneratorName,
   ManagedProcess,
   Measurement,
@@ -58,6 +57,10 @@ export interface RunnerOptions {
   readonly log?: (line: string) => void;
   /** Overrides the suite's `loadGenerator` (`--loadgen`). */
   readonly loadGenerator?: LoadGeneratorName;
+  /** A failed measurement is logged and noted in the result instead of ending the run (`--keep-going`). */
+  readonly keepGoing?: boolean;
+  /** Called with the result so far after each repetition (to write partial results of a long run). */
+  readonly onRepetition?: (partial: SuiteResult) => void;
 }
 
 /** When the load generator's CPU is at least this busy, req/s measures the client side rather than the proxy. */
@@ -121,6 +124,37 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
     `${String(opts.warmupS)} s warm-up + ${String(opts.durationS)} s each; ${describePlacement(placement)}; logs in ${logDir}`);
 
   const measurements: Measurement[] = [];
+  const failures: string[] = [];
+  const assemble = (repsDone: number): SuiteResult => {
+    const summaries = summarise(scenarios, targets, baseline.name, measurements);
+    const notes = notesFor(placement, summaries, loadGenerator);
+    if (repsDone < opts.reps) notes.unshift(`Partial result: ${String(repsDone)} of ${String(opts.reps)} repetitions done.`);
+    if (failures.length > 0) notes.push(`Failed measurements (left out): ${failures.join('; ')}`);
+    return {
+      suite: suite.name,
+      description: suite.description,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: opts.command,
+      machine,
+      settings: {
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        reps: repsDone,
+        placement,
+        rssSampleMs,
+        clockTicksPerS: ticksPerS,
+        loadGenerator,
+      },
+      targets: targets.map((t) => t.name),
+      scenarios,
+      measurements,
+      summaries,
+      startup: summariseStartup(targets, measurements),
+      goals: suite.goals?.(summaries) ?? [],
+      notes,
+    };
+  };
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const scenario of scenarios) {
       for (const target of targets) {
@@ -140,7 +174,11 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
             opts,
           });
         } catch (err) {
-          throw new Error(`${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          const why = `${where}: ${err instanceof Error ? err.message : String(err)}`;
+          if (opts.keepGoing !== true) throw new Error(why, { cause: err });
+          log(`FAILED ${why}`);
+          failures.push(why.split('\n', 1)[0] ?? why);
+          continue;
         }
         measurements.push(m);
         log(`${where}: ${fmtInt(m.reqPerS)} req/s, p50 ${fmtUs(m.latencyUs.p50)}, p99 ${fmtUs(m.latencyUs.p99)}, ` +
@@ -148,27 +186,9 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
           `load side ${String(m.loadSideCpuPct)} %, others ${String(m.otherCpuPct)} %, non-2xx ${String(m.non2xx)}, errors ${String(m.errors)}`);
       }
     }
+    if (rep < opts.reps) opts.onRepetition?.(assemble(rep));
   }
-
-  const summaries = summarise(scenarios, targets, baseline.name, measurements);
-  const startup = summariseStartup(targets, measurements);
-  const goals: readonly Goal[] = suite.goals?.(summaries) ?? [];
-  return {
-    suite: suite.name,
-    description: suite.description,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command: opts.command,
-    machine,
-    settings: { durationS: opts.durationS, warmupS: opts.warmupS, reps: opts.reps, placement, rssSampleMs, clockTicksPerS: ticksPerS, loadGenerator },
-    targets: targets.map((t) => t.name),
-    scenarios,
-    measurements,
-    summaries,
-    startup,
-    goals,
-    notes: notesFor(placement, summaries, loadGenerator),
-  };
+  return assemble(opts.reps);
 }
 
 interface MeasureArgs {
