@@ -86,12 +86,12 @@ class Engine implements FallbackEngine, ExchangeOwner {
       connectionsCheckingInterval: HEADERS_CHECK_INTERVAL_MS,
     });
     this.h1.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      this.start(new H1Exchange(this, req, res, false));
+      this.startInOrder(new H1Exchange(this, req, res, false), req.socket);
     });
     // With a listener node does not answer `100 Continue` itself: upstream's 100 is relayed, or the handler's
     // local answer goes out without the body ever being read.
     this.h1.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      this.start(new H1Exchange(this, req, res, true));
+      this.startInOrder(new H1Exchange(this, req, res, true), req.socket);
     });
     this.h1.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       this.onUpgrade(req, socket, head);
@@ -182,6 +182,11 @@ class Engine implements FallbackEngine, ExchangeOwner {
 
   exchangeEnded(ex: BaseExchange<string>): void {
     this.active.delete(ex);
+    const socket = this.socketOf.get(ex);
+    if (socket !== undefined) {
+      this.socketOf.delete(ex);
+      this.startNext(socket);
+    }
     if (!this.closing) return;
     // The connection that carried it may be idle now.
     this.h1.closeIdleConnections();
@@ -239,6 +244,48 @@ class Engine implements FallbackEngine, ExchangeOwner {
     socket.unshift(Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), head]));
     this.h1.emit('connection', socket);
   }
+
+  /**
+   * node:http emits every pipelined request as soon as it is parsed, so two requests of one connection could be
+   * forwarded at once on two upstream connections and reach the app in either order. A connection's requests are
+   * handed to the handler one at a time instead, each after the previous exchange ended, as the fast path does.
+   */
+  private startInOrder(ex: BaseExchange<string>, socket: Socket): void {
+    const queue = this.waiting.get(socket);
+    if (queue !== undefined) {
+      this.active.add(ex);
+      queue.push(ex);
+      return;
+    }
+    this.waiting.set(socket, []);
+    this.socketOf.set(ex, socket);
+    this.start(ex);
+  }
+
+  private startNext(socket: Socket): void {
+    const queue = this.waiting.get(socket);
+    if (queue === undefined) return;
+    for (;;) {
+      const next = queue.shift();
+      if (next === undefined) {
+        this.waiting.delete(socket);
+        return;
+      }
+      // Its client may have gone while it waited (the exchange then ended on its own, unstarted).
+      if (next.finished) continue;
+      this.socketOf.set(next, socket);
+      // Not from inside the previous exchange's finish(): start it on the next tick.
+      // (If it ends before that, its exchangeEnded moves the queue on.)
+      process.nextTick(() => {
+        if (!next.finished) this.start(next);
+      });
+      return;
+    }
+  }
+
+  /** Per connection: the exchanges parsed while an earlier one was in progress (present = one is in progress). */
+  private readonly waiting = new WeakMap<Socket, BaseExchange<string>[]>();
+  private readonly socketOf = new WeakMap<BaseExchange<string>, Socket>();
 
   private start(ex: BaseExchange<string>): void {
     this.active.add(ex);

@@ -13,7 +13,9 @@ import { performance } from 'node:perf_hooks';
 import type { Exchange, FinishListener, ForwardEdits, HeaderList, Outcome, Protocol, Timeouts } from '../http/exchange.js';
 import type { Upstream } from '../http/upstream.js';
 import { BodyFramer, FRAMING } from './framer.js';
-import { H2_PREFACE, HK, Head, MAX_HEAD_BYTES, findHeadEnd, parseRequestHead, parseResponseHead } from './head.js';
+import {
+  H2_PREFACE, HK, Head, MAX_HEAD_BYTES, findHeadEnd, lineEndingsOk, parseRequestHead, parseResponseHead, responsePrefixOk,
+} from './head.js';
 import type { HeadError } from './head.js';
 import { poolOf } from './pool.js';
 import { errorHeaders } from '../errors.js';
@@ -63,10 +65,22 @@ function statusLine(status: number): string {
   return line;
 }
 
+/** `Content-Length: N\r\n`, cached for the few sizes a service keeps sending (no string built per message). */
+const CL_LINES = new Map<number, string>();
+function contentLengthLine(n: number): string {
+  let line = CL_LINES.get(n);
+  if (line === undefined) {
+    line = `Content-Length: ${String(n)}\r\n`;
+    if (CL_LINES.size < 1024) CL_LINES.set(n, line);
+  }
+  return line;
+}
+
 const HEAD_ERROR_STATUS: Record<HeadError, number> = {
   'head-too-large': 431,
   'too-many-headers': 431,
   'bad-start-line': 400,
+  'bad-target': 400,
   'bad-version': 505,
   'bad-header': 400,
   'bare-lf': 400,
@@ -74,6 +88,9 @@ const HEAD_ERROR_STATUS: Record<HeadError, number> = {
   'bad-content-length': 400,
   'content-length-and-chunked': 400,
   'bad-transfer-encoding': 501,
+  'transfer-encoding-http10': 400,
+  'bad-chunked-body': 400,
+  'connect-not-supported': 405,
   'missing-host': 400,
   'duplicate-host': 400,
 };
@@ -226,6 +243,11 @@ export class ClientConn implements Exchange, UpOwner {
         this.rejectHead('head-too-large');
         return;
       }
+      if (!lineEndingsOk(buf, from)) {
+        // A bare LF or CR: the CRLFCRLF this scan waits for may never come. Refuse now rather than at the timeout.
+        this.rejectHead('bare-lf');
+        return;
+      }
       if (this.headStartedAt === 0) this.headStartedAt = performance.now();
       this.headAcc = buf;
       return;
@@ -242,13 +264,28 @@ export class ClientConn implements Exchange, UpOwner {
       this.rejectHead(err);
       return;
     }
-    if (req.versionMinor === 0 || req.hasUpgrade || req.hasExpect || req.otherTransferEncoding) {
-      if (this.hooks.adoptHttp1 !== null) {
-        this.handOff(buf, this.hooks.adoptHttp1);
-        return;
-      }
+    if (req.method === 'CONNECT') {
+      // A tunnel request: what follows its head is not HTTP, and a node:http app treats it as tunnel bytes while a
+      // proxy reading it as a next request would disagree. No serverless app serves CONNECT; refuse and close.
+      this.rejectHead('connect-not-supported');
+      return;
+    }
+    if (req.chunked) {
+      // Only a single, exact `Transfer-Encoding: chunked` is accepted, as Go's server does (Knative's queue-proxy
+      // answers 501 to any other coding list): `identity, chunked`, `gzip, chunked` or a repeated header are read
+      // differently by different parsers. HTTP/1.0 has no Transfer-Encoding at all (RFC 9112 §6.1).
       if (req.otherTransferEncoding) {
         this.rejectHead('bad-transfer-encoding');
+        return;
+      }
+      if (req.versionMinor === 0) {
+        this.rejectHead('transfer-encoding-http10');
+        return;
+      }
+    }
+    if (req.versionMinor === 0 || req.hasUpgrade || req.hasExpect) {
+      if (this.hooks.adoptHttp1 !== null) {
+        this.handOff(buf, this.hooks.adoptHttp1);
         return;
       }
       // Without a fallback, serve it here: Upgrade and Expect are then simply ignored (RFC 9110 allows it).
@@ -296,6 +333,7 @@ export class ClientConn implements Exchange, UpOwner {
     if (req.close) this.closeAfter = true;
     if (req.chunked) {
       this.reqBody.reset(FRAMING.chunked, 0);
+      this.reqBody.reframe(this.onCanonicalPiece);
       this.requestHasBody = true;
     } else if (req.contentLength > 0) {
       this.reqBody.reset(FRAMING.length, req.contentLength);
@@ -313,10 +351,12 @@ export class ClientConn implements Exchange, UpOwner {
       const framer = this.reqBody;
       const stop = framer.consume(buf, end, buf.length);
       if (framer.error) {
-        this.rejectHead('bad-content-length');
+        this.held.length = 0;
+        this.rejectHead('bad-chunked-body');
         return;
       }
-      if (stop > end) this.held.push(buf.subarray(end, stop));
+      // (a chunked body already went to `held` through the canonical sink)
+      if (stop > end && framer.framing === FRAMING.length) this.held.push(buf.subarray(end, stop));
       pos = stop;
       if (framer.done) this.rPhase = R_DONE;
     }
@@ -327,7 +367,15 @@ export class ClientConn implements Exchange, UpOwner {
 
   private onBody(buf: Buffer, start: number): void {
     const framer = this.reqBody;
-    const stop = framer.consume(buf, start, buf.length);
+    let stop: number;
+    if (framer.framing === FRAMING.chunked) {
+      // The canonical pieces of one read leave in one upstream write.
+      const up = this.up;
+      const corked = up !== null && up.connected && this.xPhase === X_FORWARDING ? up.socket : null;
+      if (corked !== null) corked.cork();
+      stop = framer.consume(buf, start, buf.length);
+      if (corked !== null) corked.uncork();
+    } else stop = framer.consume(buf, start, buf.length);
     if (framer.error) {
       if (!this.responseStarted && !this.finished) {
         this.abortUpstream();
@@ -337,7 +385,7 @@ export class ClientConn implements Exchange, UpOwner {
       this.socket.destroySoon();
       return;
     }
-    if (stop > start) {
+    if (stop > start && framer.framing === FRAMING.length) {
       const part = start === 0 && stop === buf.length ? buf : buf.subarray(start, stop);
       this.deliverBody(part);
     }
@@ -347,6 +395,11 @@ export class ClientConn implements Exchange, UpOwner {
       if (this.finished) this.next();
     }
   }
+
+  /** Receives a chunked request body re-framed by the framer (plain sizes, no extensions, no trailers). */
+  private readonly onCanonicalPiece = (piece: Buffer): void => {
+    this.deliverBody(piece);
+  };
 
   private deliverBody(part: Buffer): void {
     if (this.finished) return; // answered locally: the rest of the body is discarded
@@ -485,8 +538,6 @@ export class ClientConn implements Exchange, UpOwner {
       let ok: boolean;
       switch (k) {
         case HK.other:
-        case HK.contentLength:
-        case HK.transferEncoding:
           ok = !drop.has(names[i] ?? '') && !(req.connectionTokens && req.connectionLists(names[i] ?? ''));
           break;
         case HK.host:
@@ -496,13 +547,15 @@ export class ClientConn implements Exchange, UpOwner {
           ok = xff === undefined;
           break;
         default:
-          // connection, hop-by-hop, upgrade, expect, te, trailer: dropped (Te: trailers re-added below).
+          // Framing (re-emitted below in canonical form, whatever `Connection` lists), connection, hop-by-hop,
+          // upgrade, expect, te, trailer: dropped here (Te: trailers re-added below).
           ok = false;
       }
       keep[i] = ok ? 1 : 0;
       if (ok) size += (req.lineEnd[i] ?? 0) - (req.lineStart[i] ?? 0);
     }
-    let tail = '';
+    // Rule 1 (docs/http1-rules.md): the framing kdp parsed is the framing it sends, in one canonical header.
+    let tail = req.chunked ? TE_CHUNKED : req.contentLength >= 0 ? contentLengthLine(req.contentLength) : '';
     if (host !== undefined) tail += `Host: ${host}\r\n`;
     if (xff !== undefined) tail += `X-Forwarded-For: ${xff}\r\n`;
     if (req.hasTe && (req.get('te') ?? '').toLowerCase().includes('trailers')) tail += 'Te: trailers\r\n';
@@ -571,6 +624,11 @@ export class ClientConn implements Exchange, UpOwner {
           this.upstreamFailed(up, new Error('net/http: response head too large'));
           return;
         }
+        if (!responsePrefixOk(buf)) {
+          // Not HTTP (an SSH banner, a TLS alert, …): 502 now, not 504 at the timeout.
+          this.upstreamFailed(up, new Error(`net/http: malformed HTTP response ${JSON.stringify(buf.toString('latin1', 0, Math.min(buf.length, 40)))}`));
+          return;
+        }
         this.resAcc = buf;
         return;
       }
@@ -578,6 +636,12 @@ export class ClientConn implements Exchange, UpOwner {
       const err = parseResponseHead(res, buf, end);
       if (err !== null) {
         this.upstreamFailed(up, new Error(`net/http: malformed HTTP response (${err})`));
+        return;
+      }
+      if (res.otherTransferEncoding) {
+        // Go's client refuses any coding list but `chunked` too; re-framing `gzip, chunked` as chunked would hand
+        // the client gzip bytes it was not told about.
+        this.upstreamFailed(up, new Error('net/http: unsupported transfer encoding in response'));
         return;
       }
       if (res.status >= 100 && res.status < 200 && res.status !== 101) {
@@ -642,12 +706,15 @@ export class ClientConn implements Exchange, UpOwner {
     const keep = this.keepScratch;
     for (let i = 0; i < res.count; i++) {
       const k = res.kinds[i];
+      // Framing is re-emitted below (rule 1), never copied and never removed by the app's Connection header.
       const ok =
-        (k === HK.other || k === HK.contentLength || k === HK.transferEncoding || k === HK.trailer || k === HK.host || k === HK.xForwardedFor) &&
+        (k === HK.other || k === HK.trailer || k === HK.host || k === HK.xForwardedFor) &&
         !(res.connectionTokens && res.connectionLists(res.names[i] ?? ''));
       keep[i] = ok ? 1 : 0;
       if (ok) size += (res.lineEnd[i] ?? 0) - (res.lineStart[i] ?? 0);
     }
+    const framing = res.chunked ? TE_CHUNKED : res.contentLength >= 0 ? contentLengthLine(res.contentLength) : '';
+    size += framing.length;
     const close = this.closeAfter || this.hooks.closing();
     if (close) {
       this.closeAfter = true;
@@ -659,6 +726,7 @@ export class ClientConn implements Exchange, UpOwner {
     for (let i = 0; i < res.count; i++) {
       if (keep[i] === 1) pos += buf.copy(out, pos, res.lineStart[i], res.lineEnd[i]);
     }
+    if (framing !== '') pos += out.write(framing, pos, 'latin1');
     if (close) pos += out.write(CONNECTION_CLOSE, pos, 'latin1');
     if (this.rechunk) pos += out.write(TE_CHUNKED, pos, 'latin1');
     out[pos] = 13;
@@ -717,9 +785,13 @@ export class ClientConn implements Exchange, UpOwner {
       this.finish('complete');
       return;
     }
-    if (!this.responseStarted && this.sPhase === S_HEAD && up.reused && !this.retried && !this.requestHasBody && this.resAcc === null) {
-      // A stale keep-alive socket closed under us before any response byte: retry once on a fresh one,
-      // as Go's Transport does for requests without a body.
+    if (
+      !this.responseStarted && this.sPhase === S_HEAD && up.reused && !this.retried && !this.requestHasBody &&
+      this.resAcc === null && this.replayable()
+    ) {
+      // A stale keep-alive socket closed under us before any response byte: retry once on a fresh one, as Go's
+      // Transport does, and only for what it replays (`Request.isReplayable`): a bodiless request whose method is
+      // idempotent or that carries an idempotency key. The app may have executed a POST before closing.
       this.retried = true;
       this.upHead = this.sentHead;
       if (this.upHead !== null) {
@@ -728,6 +800,18 @@ export class ClientConn implements Exchange, UpOwner {
       }
     }
     this.upstreamFailed(null, err);
+  }
+
+  private replayable(): boolean {
+    switch (this.method) {
+      case 'GET':
+      case 'HEAD':
+      case 'OPTIONS':
+      case 'TRACE':
+        return true;
+      default:
+        return this.req.get('idempotency-key') !== undefined || this.req.get('x-idempotency-key') !== undefined;
+    }
   }
 
   /** The upstream head of the current request, kept for the stale-socket retry. */

@@ -1,11 +1,20 @@
 /**
  * Finds where an HTTP/1.1 message body ends without copying it: Content-Length counting, a strict chunked
  * scanner (sizes, extensions, CRLFs, trailers), or "until the connection closes".
- * The proxy forwards the bytes verbatim; the framer only says how many of them belong to the body.
+ *
+ * Two modes for chunked bodies:
+ * - verbatim (responses): the proxy forwards the bytes as read; the framer only says how many belong to the body,
+ *   and refuses anything a strict recipient could read differently.
+ * - canonical (requests, `reframe(sink)`): the framer hands the sink the body re-framed as plain hex sizes with no
+ *   extensions and no trailers, so the app behind the proxy parses exactly the boundaries the proxy parsed
+ *   (docs/http1-rules.md, rule 1: what kdp forwards, it forwards in canonical form).
  */
 
 export const FRAMING = { none: 0, length: 1, chunked: 2, eof: 3 } as const;
 export type Framing = (typeof FRAMING)[keyof typeof FRAMING];
+
+/** Receives the canonical pieces of a re-framed chunked body, in order. */
+export type ChunkSink = (piece: Buffer) => void;
 
 // Chunked scanner states.
 const S_SIZE_FIRST = 0;
@@ -16,15 +25,20 @@ const S_DATA = 4;
 const S_DATA_CR = 5;
 const S_DATA_LF = 6;
 const S_TRAILER_START = 7;
-const S_TRAILER_LINE = 8;
-const S_TRAILER_LF = 9;
-const S_END_LF = 10;
+const S_TRAILER_NAME = 8;
+const S_TRAILER_VALUE = 9;
+const S_TRAILER_LF = 10;
+const S_END_LF = 11;
 
 const CR = 13;
 const LF = 10;
+const SP = 32;
+const HTAB = 9;
+const COLON = 58;
+const SEMI = 59;
 /** A chunk larger than this is refused (no legitimate sender needs more than 2^40 bytes in one chunk). */
 const MAX_CHUNK = 2 ** 40;
-/** Bound on a chunk-extension or trailer line, to keep a hostile sender from holding the scanner forever. */
+/** Bound on a chunk-extension and on the trailer section, to keep a hostile sender from holding the scanner. */
 const MAX_LINE = 16 * 1024;
 
 const HEX = new Int8Array(256).fill(-1);
@@ -34,6 +48,36 @@ for (let c = 0; c < 6; c++) {
   HEX[97 + c] = 10 + c;
 }
 
+/** RFC 9110 tchar. */
+const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
+for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
+for (let c = 97; c <= 122; c++) TCHAR[c] = 1;
+
+/** Field-value and chunk-ext bytes: VCHAR, obs-text, SP, HTAB. No other control byte. */
+const VALUE = new Uint8Array(256);
+for (let c = 33; c <= 126; c++) VALUE[c] = 1;
+for (let c = 128; c <= 255; c++) VALUE[c] = 1;
+VALUE[SP] = 1;
+VALUE[HTAB] = 1;
+
+/**
+ * Trailer fields that would change framing, routing or authentication if a recipient merged them into the head
+ * (RFC 9110 §6.5.1). A trailer section holding one is refused: no parser behind us may see it.
+ */
+const FORBIDDEN_TRAILERS = new Set([
+  'content-length', 'transfer-encoding', 'host', 'trailer', 'connection', 'keep-alive', 'upgrade', 'te', 'expect',
+]);
+const MAX_FORBIDDEN_NAME = 17;
+
+function lower(c: number): string {
+  return String.fromCharCode(c >= 65 && c <= 90 ? c | 0x20 : c);
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
 export class BodyFramer {
   framing: Framing = FRAMING.none;
   /** Bytes left: for `length`, of the body; for `chunked`, of the current chunk's data. */
@@ -42,10 +86,21 @@ export class BodyFramer {
   error = false;
   private state = S_SIZE_FIRST;
   private lineLen = 0;
+  /** Lower-cased trailer name so far, while it could still be a forbidden one. */
+  private trailerName = '';
+  private sink: ChunkSink | null = null;
 
   /** For chunked bodies: between chunks, where a proxy may inject a chunk of its own. */
   get atChunkBoundary(): boolean {
     return this.state === S_SIZE_FIRST;
+  }
+
+  /**
+   * Chunked bodies go to `sink` re-framed (plain hex sizes, no extensions, trailers validated then dropped)
+   * instead of being forwarded verbatim; null restores verbatim mode. Applies until changed.
+   */
+  reframe(sink: ChunkSink | null): void {
+    this.sink = sink;
   }
 
   reset(framing: Framing, contentLength: number): void {
@@ -75,7 +130,8 @@ export class BodyFramer {
 
   /**
    * Consumes body bytes from `buf[start..end)`; returns the offset just past the last body byte in this range.
-   * Sets `done` when the body ended and `error` on malformed chunked framing.
+   * Sets `done` when the body ended and `error` on malformed chunked framing. In canonical mode the body's bytes
+   * reach the caller only through the sink.
    */
   consume(buf: Buffer, start: number, end: number): number {
     switch (this.framing) {
@@ -106,6 +162,7 @@ export class BodyFramer {
   }
 
   private scanChunked(buf: Buffer, start: number, end: number): number {
+    const sink = this.sink;
     let i = start;
     let state = this.state;
     while (i < end) {
@@ -114,8 +171,10 @@ export class BodyFramer {
         if (n < this.remaining) {
           this.remaining -= n;
           this.state = state;
+          if (sink !== null) sink(i === 0 && end === buf.length ? buf : buf.subarray(i, end));
           return end;
         }
+        if (sink !== null) sink(buf.subarray(i, i + this.remaining));
         i += this.remaining;
         this.remaining = 0;
         state = S_DATA_CR;
@@ -136,7 +195,8 @@ export class BodyFramer {
             this.remaining = this.remaining * 16 + d;
             if (this.remaining > MAX_CHUNK) return this.fail(i);
           } else if (c === CR) state = S_SIZE_LF;
-          else if (c === 59 /* ; */ || c === 32 || c === 9) {
+          else if (c === SEMI) {
+            // Whitespace around sizes is refused outright (parsers disagree on it); an extension must start at `;`.
             state = S_EXT;
             this.lineLen = 0;
           } else return this.fail(i);
@@ -144,11 +204,17 @@ export class BodyFramer {
         }
         case S_EXT:
           if (c === CR) state = S_SIZE_LF;
-          else if (c === LF || ++this.lineLen > MAX_LINE) return this.fail(i);
+          else if (VALUE[c] !== 1 || ++this.lineLen > MAX_LINE) return this.fail(i);
           break;
         case S_SIZE_LF:
           if (c !== LF) return this.fail(i);
-          state = this.remaining === 0 ? S_TRAILER_START : S_DATA;
+          if (this.remaining === 0) {
+            state = S_TRAILER_START;
+            this.lineLen = 0;
+          } else {
+            state = S_DATA;
+            if (sink !== null) sink(Buffer.from(`${this.remaining.toString(16)}\r\n`, 'latin1'));
+          }
           break;
         case S_DATA_CR:
           if (c !== CR) return this.fail(i);
@@ -157,17 +223,30 @@ export class BodyFramer {
         case S_DATA_LF:
           if (c !== LF) return this.fail(i);
           state = S_SIZE_FIRST;
+          if (sink !== null) sink(CRLF);
           break;
         case S_TRAILER_START:
           if (c === CR) state = S_END_LF;
-          else {
-            state = S_TRAILER_LINE;
-            this.lineLen = 1;
-          }
+          else if (TCHAR[c] === 1) {
+            // (obs-fold, a bare LF, a space or a colon here are all refused: no name, or a continuation line)
+            state = S_TRAILER_NAME;
+            this.trailerName = lower(c);
+          } else return this.fail(i);
           break;
-        case S_TRAILER_LINE:
+        case S_TRAILER_NAME:
+          if (++this.lineLen > MAX_LINE) return this.fail(i);
+          if (TCHAR[c] === 1) {
+            if (this.trailerName.length <= MAX_FORBIDDEN_NAME) {
+              this.trailerName += lower(c);
+            }
+          } else if (c === COLON) {
+            if (FORBIDDEN_TRAILERS.has(this.trailerName)) return this.fail(i);
+            state = S_TRAILER_VALUE;
+          } else return this.fail(i);
+          break;
+        case S_TRAILER_VALUE:
           if (c === CR) state = S_TRAILER_LF;
-          else if (c === LF || ++this.lineLen > MAX_LINE) return this.fail(i);
+          else if (VALUE[c] !== 1 || ++this.lineLen > MAX_LINE) return this.fail(i);
           break;
         case S_TRAILER_LF:
           if (c !== LF) return this.fail(i);
@@ -177,6 +256,7 @@ export class BodyFramer {
           if (c !== LF) return this.fail(i);
           this.state = S_SIZE_FIRST;
           this.done = true;
+          if (sink !== null) sink(LAST_CHUNK);
           return i + 1;
         default:
           return this.fail(i);

@@ -34,10 +34,12 @@ for (let c = 128; c <= 255; c++) VCHAR[c] = 1;
 VCHAR[SP] = 1;
 VCHAR[HTAB] = 1;
 
-/** Bytes allowed in a request-target: any visible ASCII or obs-text; no SP/CTL. */
+/**
+ * Bytes allowed in a request-target: visible ASCII only. Raw obs-text (>= 0x80) is refused: node:http (llhttp)
+ * refuses it too, and a target the app cannot parse must not reach it.
+ */
 const TARGETCHAR = new Uint8Array(256);
 for (let c = 33; c <= 126; c++) TARGETCHAR[c] = 1;
-for (let c = 128; c <= 255; c++) TARGETCHAR[c] = 1;
 
 /** How a header affects framing or proxying; computed once while scanning. */
 export const HK = {
@@ -87,6 +89,7 @@ export type HeadError =
   | 'head-too-large'
   | 'too-many-headers'
   | 'bad-start-line'
+  | 'bad-target'
   | 'bad-version'
   | 'bad-header'
   | 'bare-lf'
@@ -94,6 +97,9 @@ export type HeadError =
   | 'bad-content-length'
   | 'content-length-and-chunked'
   | 'bad-transfer-encoding'
+  | 'transfer-encoding-http10'
+  | 'bad-chunked-body'
+  | 'connect-not-supported'
   | 'missing-host'
   | 'duplicate-host';
 
@@ -219,13 +225,18 @@ function parseHeaders(h: Head, buf: Buffer, pos: number, end: number, isRequest:
           n = n * 10 + d;
         }
         if (n > Number.MAX_SAFE_INTEGER) return 'bad-content-length';
-        if (h.contentLength !== -1 && h.contentLength !== n) return 'bad-content-length';
+        // A second Content-Length is refused even with the same value, as node:http (llhttp) does: a proxy that
+        // accepts what the parser behind it refuses lets the request after it through.
+        // (A response may repeat the same value, as Go's client allows; it leaves with one header.)
+        if (h.contentLength !== -1 && (isRequest || h.contentLength !== n)) return 'bad-content-length';
         h.contentLength = n;
         break;
       }
       case HK.transferEncoding: {
         // Only a single, exact `chunked` coding stays on the fast path; anything else goes to node:http.
-        if (h.chunked || ve - vs !== 7 || buf.toString('latin1', vs, ve).toLowerCase() !== 'chunked') {
+        // Whitespace around the value counts as another coding: llhttp refuses `chunked<TAB>`.
+        if (h.chunked || ve - vs !== 7 || vs !== colon + 1 + (buf[colon + 1] === SP ? 1 : 0) || ve !== lineEnd ||
+          buf.toString('latin1', vs, ve).toLowerCase() !== 'chunked') {
           h.otherTransferEncoding = true;
         }
         h.chunked = true;
@@ -318,6 +329,7 @@ export function parseRequestHead(h: Head, buf: Buffer, end: number): HeadError |
   if (minor !== 0 && minor !== 1) return 'bad-version';
   h.versionMinor = minor;
   h.method = methodString(buf, sp1);
+  if (!targetForm(buf, sp1 + 1, sp2, h.method)) return 'bad-target';
   h.target = buf.toString('latin1', sp1 + 1, sp2);
   h.startLineEnd = lf + 1;
   const err = parseHeaders(h, buf, lf + 1, end, true);
@@ -360,6 +372,69 @@ export function parseResponseHead(h: Head, buf: Buffer, end: number): HeadError 
   if (minor === 0 && !h.close) h.close = true;
   return null;
 }
+
+/**
+ * RFC 9112 §3.2 request-target forms: origin-form (`/…`), absolute-form (`scheme://…`), asterisk-form (`*`, only for
+ * OPTIONS) and authority-form (only for CONNECT). Anything else (`GET foo`, `GET ?x`) is refused: parsers disagree on
+ * what such a target means.
+ */
+function targetForm(buf: Buffer, s: number, e: number, method: string): boolean {
+  const c0 = buf[s];
+  if (c0 === 47 /* / */) return true;
+  if (method === 'CONNECT') {
+    // host:port with no path.
+    const colon = buf.lastIndexOf(COLON, e - 1);
+    if (colon <= s || colon === e - 1) return false;
+    for (let i = colon + 1; i < e; i++) {
+      const c = buf[i] ?? 0;
+      if (c < 48 || c > 57) return false;
+    }
+    for (let i = s; i < colon; i++) if (buf[i] === 47) return false;
+    return true;
+  }
+  if (c0 === 42 /* * */) return e - s === 1 && method === 'OPTIONS';
+  // absolute-form: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) "://"
+  const lc0 = (c0 ?? 0) | 0x20;
+  if (lc0 < 97 || lc0 > 122) return false;
+  for (let i = s + 1; i < e; i++) {
+    const c = buf[i] ?? 0;
+    if (c === COLON) return i + 2 < e && buf[i + 1] === 47 && buf[i + 2] === 47;
+    const lc = c | 0x20;
+    if (!((lc >= 97 && lc <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return false;
+  }
+  return false;
+}
+
+/**
+ * For a head whose end has not arrived yet: false when `buf[from..]` already shows a line ending other than CRLF (a
+ * bare LF, or a CR followed by anything but LF). Such a head can never become valid, and waiting for the CRLFCRLF
+ * that will never come would hang the client until the head timeout.
+ */
+export function lineEndingsOk(buf: Buffer, from: number): boolean {
+  const start = from > 0 ? from - 1 : 0;
+  let i = buf.indexOf(LF, start);
+  while (i !== -1) {
+    if (i === 0 || buf[i - 1] !== CR) return false;
+    i = buf.indexOf(LF, i + 1);
+  }
+  i = buf.indexOf(CR, start);
+  while (i !== -1) {
+    if (i + 1 < buf.length && buf[i + 1] !== LF) return false;
+    i = buf.indexOf(CR, i + 1);
+  }
+  return true;
+}
+
+/**
+ * For a response head whose end has not arrived yet: false when the bytes so far cannot start a status line
+ * (`HTTP/1.`), e.g. an SSH banner or another protocol's greeting, so the proxy fails at once instead of waiting
+ * for a head that will never come.
+ */
+export function responsePrefixOk(buf: Buffer): boolean {
+  const n = buf.length < STATUS_PREFIX.length ? buf.length : STATUS_PREFIX.length;
+  return buf.compare(STATUS_PREFIX, 0, n, 0, n) === 0 && lineEndingsOk(buf, 0);
+}
+const STATUS_PREFIX = Buffer.from('HTTP/1.', 'latin1');
 
 const METHODS = new Map<string, string>();
 for (const m of ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']) METHODS.set(m, m);

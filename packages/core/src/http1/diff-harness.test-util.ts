@@ -1,0 +1,664 @@
+/**
+ * Differential harness (issue 7): the same raw bytes go (a) straight to a node:http app and (b) through kdp's
+ * HTTP/1.1 engine (fast path + node:http fallback, as every kdp proxy wires them) to an identical node:http app.
+ * A tap between kdp and the app records every byte kdp sends upstream; an independent reader (`parseCanonical`)
+ * turns those bytes into messages. Then:
+ *  - what the app behind kdp saw, per upstream connection, must be exactly those messages (boundaries, methods,
+ *    targets, bodies): no desynchronisation, nothing smuggled;
+ *  - those messages must be in canonical form and match, in order, the requests kdp's handler accepted;
+ *  - where both kdp and node:http accepted a request, they agree on it; on framing inputs kdp accepts no more
+ *    requests than node:http;
+ *  - kdp answers or closes within a bound far below its 60 s head timeout, and a fresh connection still works.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { Exchange, ForwardEdits } from '../http/exchange.js';
+import { Upstream } from '../http/upstream.js';
+import { createFallbackEngine } from '../fallback/engine.js';
+import type { FallbackEngine } from '../fallback/engine.js';
+import { Http1Engine } from './engine.js';
+import { parseCanonical, parseResponses } from './diff-wire.test-util.js';
+import type { CanonicalParse, WireRequest } from './diff-wire.test-util.js';
+
+/** kdp must answer or close within this bound (its head timeout is 60 s). Generous: the machine is shared. */
+export const HANG_BOUND_MS = 3000;
+/** How long node:http directly is given to settle an input it neither answers fully nor closes. */
+const NODE_BOUND_MS = 1000;
+/** After a side settled, late events (an extra response, a smuggled request reaching the app) still count. */
+const GRACE_MS = 60;
+
+export const EDITS: ForwardEdits = { drop: new Set(), add: [], appendXff: true };
+
+// ------------------------------------------------------------------------------------------ the recording app
+
+export interface AppRequest {
+  readonly conn: number;
+  readonly remotePort: number;
+  readonly method: string;
+  readonly url: string;
+  readonly rawHeaders: readonly string[];
+  body: Buffer;
+  complete: boolean;
+  readonly order: number;
+}
+
+export interface AppError {
+  readonly conn: number;
+  readonly remotePort: number;
+  readonly code: string;
+}
+
+let ordinal = 0;
+
+/** A node:http server with default parser settings that records every request and parse error it sees. */
+export class RecordingApp {
+  readonly server: http.Server;
+  readonly requests: AppRequest[] = [];
+  readonly errors: AppError[] = [];
+  port = 0;
+  private nextConn = 0;
+  private readonly connIds = new WeakMap<net.Socket, number>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(keepAliveTimeoutMs: number, onRequest?: (req: http.IncomingMessage, res: http.ServerResponse, rec: AppRequest) => boolean) {
+    this.server = http.createServer();
+    this.server.keepAliveTimeout = keepAliveTimeoutMs;
+    this.server.on('connection', (s: net.Socket) => this.connIds.set(s, this.nextConn++));
+    this.server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const rec = this.record(req.socket, req.method ?? '', req.url ?? '', req.rawHeaders);
+      if (onRequest?.(req, res, rec) === true) return;
+      const parts: Buffer[] = [];
+      req.on('data', (d: Buffer) => parts.push(d));
+      req.on('end', () => {
+        rec.body = Buffer.concat(parts);
+        rec.complete = true;
+        this.changed();
+        res.end(`${rec.method} ${rec.url} ${String(rec.body.length)}\n`);
+      });
+      req.on('error', () => this.changed());
+    });
+    // node destroys the socket of a CONNECT or Upgrade nobody listens for; record them and refuse politely.
+    this.server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      // Bytes after a CONNECT head are tunnel data, not a body: `head` is whatever arrived with the head.
+      void head;
+      const rec = this.record(socket, req.method ?? '', req.url ?? '', req.rawHeaders);
+      rec.complete = true;
+      this.changed();
+      socket.on('error', () => undefined);
+      socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => {
+      this.errors.push({ conn: this.connIds.get(socket) ?? -1, remotePort: socket.remotePort ?? 0, code: err.code ?? String(err) });
+      this.changed();
+      if (socket.writable) {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      } else socket.destroy();
+    });
+  }
+
+  private record(socket: net.Socket, method: string, url: string, rawHeaders: string[]): AppRequest {
+    const rec: AppRequest = {
+      conn: this.connIds.get(socket) ?? -1,
+      remotePort: socket.remotePort ?? 0,
+      method,
+      url,
+      rawHeaders,
+      body: Buffer.alloc(0),
+      complete: false,
+      order: ordinal++,
+    };
+    this.requests.push(rec);
+    this.changed();
+    return rec;
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.errors.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+// ------------------------------------------------------------------------------------------ the tap
+
+export interface TapConn {
+  readonly id: number;
+  /** Bytes before this offset belong to an earlier run (a pooled connection kept across runs). */
+  base: number;
+  /** Local port of the tap's socket to the app = the app's `remotePort` for this connection. */
+  appSidePort: number;
+  readonly chunks: { seq: number; data: Buffer }[];
+  closed: boolean;
+}
+
+/** A TCP relay between kdp and the app recording the bytes kdp sends, per connection, in global order. */
+export class Tap {
+  readonly server: net.Server;
+  readonly conns: TapConn[] = [];
+  port = 0;
+  private seq = 0;
+  private nextId = 0;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(appPort: number) {
+    this.server = net.createServer({ allowHalfOpen: true }, (down) => {
+      const tc: TapConn = { id: this.nextId++, base: 0, appSidePort: 0, chunks: [], closed: false };
+      this.conns.push(tc);
+      const up = net.connect({ host: '127.0.0.1', port: appPort, allowHalfOpen: true });
+      this.sockets.add(down);
+      this.sockets.add(up);
+      up.setNoDelay(true);
+      down.setNoDelay(true);
+      up.on('connect', () => (tc.appSidePort = up.localPort ?? 0));
+      down.on('data', (d: Buffer) => {
+        tc.chunks.push({ seq: this.seq++, data: d });
+        up.write(d);
+      });
+      up.on('data', (d: Buffer) => down.write(d));
+      down.on('end', () => up.end());
+      up.on('end', () => down.end());
+      const kill = (): void => {
+        tc.closed = true;
+        down.destroy();
+        up.destroy();
+      };
+      down.on('error', kill);
+      up.on('error', kill);
+      down.on('close', () => {
+        this.sockets.delete(down);
+        if (!up.destroyed) up.end();
+      });
+      up.on('close', () => {
+        this.sockets.delete(up);
+        tc.closed = true;
+        if (!down.destroyed) down.destroy();
+      });
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** A new run: forget closed connections; open ones (pooled) are read from their current end on. */
+  reset(): void {
+    const open = this.conns.filter((c) => !c.closed);
+    this.conns.length = 0;
+    for (const c of open) {
+      c.base = c.chunks.reduce((n, x) => n + x.data.length, 0);
+      this.conns.push(c);
+    }
+  }
+
+  bytes(tc: TapConn): Buffer {
+    return Buffer.concat(tc.chunks.map((c) => c.data)).subarray(tc.base);
+  }
+
+  /** Global sequence number of the chunk holding byte `offset` (from `base`) of connection `tc`. */
+  seqAt(tc: TapConn, offset: number): number {
+    let at = -tc.base;
+    for (const c of tc.chunks) {
+      if (offset < at + c.data.length) return c.seq;
+      at += c.data.length;
+    }
+    return Number.MAX_SAFE_INTEGER;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+// ------------------------------------------------------------------------------------------ kdp under test
+
+export interface Accepted {
+  readonly method: string;
+  readonly target: string;
+  readonly protocol: string;
+  status: number;
+  outcome: string;
+}
+
+export interface KdpFixture {
+  readonly engine: Http1Engine;
+  readonly fallback: FallbackEngine;
+  readonly upstream: Upstream;
+  readonly port: number;
+  readonly accepted: Accepted[];
+  onExchange: ((ex: Exchange) => void) | null;
+  close(): Promise<void>;
+}
+
+/** kdp's engine as the queue-proxy, activator and router wire it: fast path + node:http fallback, one handler. */
+export async function startKdp(upstreamPort: number, configure?: (ex: Exchange) => void): Promise<KdpFixture> {
+  const upstream = new Upstream({ host: '127.0.0.1', port: upstreamPort, maxIdle: 10 });
+  const accepted: Accepted[] = [];
+  const fx = { accepted, onExchange: null } as { accepted: Accepted[]; onExchange: ((ex: Exchange) => void) | null };
+  const handler = (ex: Exchange): void => {
+    const a: Accepted = { method: ex.method, target: ex.target, protocol: ex.protocol, status: 0, outcome: '' };
+    accepted.push(a);
+    ex.onFinish = (_e, outcome, status) => {
+      a.status = status;
+      a.outcome = outcome;
+    };
+    fx.onExchange?.(ex);
+    configure?.(ex);
+    ex.forward(upstream, EDITS, undefined);
+  };
+  const fallback = createFallbackEngine({ handler });
+  const engine = new Http1Engine({ handler, fallback });
+  const port = await engine.listen(0, '127.0.0.1');
+  return Object.assign(fx, {
+    engine,
+    fallback,
+    upstream,
+    port,
+    async close() {
+      await engine.close(50);
+      upstream.close();
+    },
+  });
+}
+
+// ------------------------------------------------------------------------------------------ the client
+
+export type Pacing = 'immediate' | 'timer';
+
+export interface ClientResult {
+  readonly bytes: Buffer;
+  /** The server closed (FIN or reset) before we gave up. */
+  readonly closed: boolean;
+  /** Time from the last byte sent to the settle point, ms. */
+  readonly settledMs: number;
+}
+
+/**
+ * Sends `segments` on one connection, one write per segment (each given its own event-loop turn, or a short timer
+ * for a server in another process, so the server reads them separately), then waits until `settled(bytes)` holds
+ * or the server closes, up to `boundMs`; then `GRACE_MS` more for late bytes.
+ */
+export async function sendSegments(
+  port: number,
+  segments: readonly Buffer[],
+  settled: (bytes: Buffer) => boolean,
+  boundMs: number,
+  pacing: Pacing = 'immediate',
+): Promise<ClientResult> {
+  const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  s.setNoDelay(true);
+  const got: Buffer[] = [];
+  let closed = false;
+  let wake: () => void = () => undefined;
+  s.on('data', (d: Buffer) => {
+    got.push(d);
+    wake();
+  });
+  s.on('error', () => undefined);
+  s.on('end', () => {
+    closed = true;
+    wake();
+  });
+  s.on('close', () => {
+    closed = true;
+    wake();
+  });
+  await new Promise<void>((r, j) => {
+    s.once('connect', r);
+    s.once('error', j);
+  });
+  for (const seg of segments) {
+    if (closed) break;
+    await new Promise<void>((r) => s.write(seg, () => r()));
+    await (pacing === 'immediate' ? new Promise((r) => setImmediate(r)) : new Promise((r) => setTimeout(r, 3)));
+  }
+  const sentAt = performance.now();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, boundMs);
+    wake = () => {
+      if (closed || settled(Buffer.concat(got))) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    wake();
+  });
+  const settledMs = performance.now() - sentAt;
+  if (!closed) await new Promise((r) => setTimeout(r, GRACE_MS));
+  s.destroy();
+  return { bytes: Buffer.concat(got), closed, settledMs };
+}
+
+// ------------------------------------------------------------------------------------------ one differential run
+
+/** kdp as the differential run sees it: in this process (the engine) or another one (the queue-proxy binary). */
+export interface KdpTarget {
+  readonly port: number;
+  readonly pacing: Pacing;
+  /** Before a run: forget the accepted list and, where possible, pooled upstream connections. */
+  reset(): void;
+  /** The requests kdp's handler accepted in this run, in order; `answered` is how many responses the client got. */
+  accepted(answered: number): Promise<{ method: string; target: string }[]>;
+}
+
+export function inProcessTarget(kdp: KdpFixture): KdpTarget {
+  return {
+    port: kdp.port,
+    pacing: 'immediate',
+    reset() {
+      // Every run starts with empty upstream pools, so that each upstream connection it uses is one the tap saw open.
+      kdp.upstream.close();
+      kdp.accepted.length = 0;
+    },
+    accepted: () => Promise.resolve(kdp.accepted.map((a) => ({ method: a.method, target: a.target }))),
+  };
+}
+
+export interface DiffEnv {
+  readonly direct: RecordingApp;
+  readonly behind: RecordingApp;
+  readonly tap: Tap;
+  readonly kdp: KdpTarget;
+  close(): Promise<void>;
+}
+
+export async function startDiffEnv(): Promise<DiffEnv> {
+  const direct = new RecordingApp(5000);
+  const behind = new RecordingApp(5000);
+  await Promise.all([direct.listen(), behind.listen()]);
+  const tap = new Tap(behind.port);
+  await tap.listen();
+  const kdp = await startKdp(tap.port);
+  return {
+    direct,
+    behind,
+    tap,
+    kdp: inProcessTarget(kdp),
+    async close() {
+      await kdp.close();
+      await tap.close();
+      await Promise.all([direct.close(), behind.close()]);
+    },
+  };
+}
+
+export interface Req {
+  readonly method: string;
+  readonly target: string;
+  readonly body: string;
+}
+
+export interface NodeVerdict {
+  readonly statuses: number[];
+  readonly closed: boolean;
+  readonly accepted: Req[];
+  readonly errors: string[];
+}
+
+export interface KdpVerdict {
+  readonly statuses: number[];
+  readonly closed: boolean;
+  readonly settledMs: number;
+  readonly accepted: Req[];
+  /** Requests kdp's handler saw (some may not have left: answered locally, or 502). */
+  readonly handled: number;
+  readonly appSaw: Req[];
+  readonly appErrors: string[];
+}
+
+export interface Failure {
+  /** Root-cause tag, for grouping in diff-failures.md. */
+  readonly kind: string;
+  readonly detail: string;
+  /** The upstream (tap) connection concerned, when one is. */
+  readonly conn?: number;
+}
+
+const asReq = (m: string, t: string, b: Buffer): Req => ({ method: m, target: t, body: b.toString('latin1') });
+const show = (r: Req): string => `${r.method} ${JSON.stringify(r.target)} body=${JSON.stringify(r.body.length > 40 ? `${r.body.slice(0, 40)}…(${String(r.body.length)})` : r.body)}`;
+const same = (a: Req, b: Req): boolean => a.method === b.method && a.target === b.target && a.body === b.body;
+
+/** Sends `raw` once to node:http directly and returns its verdict. */
+export async function runDirect(env: DiffEnv, raw: Buffer): Promise<NodeVerdict> {
+  env.direct.reset();
+  // Settled once every request node:http emitted (and its parse error, if any) has been answered.
+  const d = env.direct;
+  const r = await sendSegments(
+    env.direct.port,
+    [raw],
+    (b) => {
+      const expected = d.requests.length + d.errors.length;
+      return expected > 0 && parseResponses(b).responses.filter((x) => x.status >= 200).length >= expected;
+    },
+    NODE_BOUND_MS,
+  );
+  return {
+    statuses: parseResponses(r.bytes).responses.filter((x) => x.status >= 200).map((x) => x.status),
+    closed: r.closed,
+    accepted: env.direct.requests.filter((q) => q.complete).map((q) => asReq(q.method, q.url, q.body)),
+    errors: env.direct.errors.map((e) => e.code),
+  };
+}
+
+/** The messages kdp sent upstream, in the order they left, with the tap connection each used. */
+function wireMessages(env: DiffEnv, failures: Failure[], partials: Map<TapConn, CanonicalParse>): { msg: WireRequest; tc: TapConn; seq: number }[] {
+  const out: { msg: WireRequest; tc: TapConn; seq: number }[] = [];
+  for (const tc of env.tap.conns) {
+    const bytes = env.tap.bytes(tc);
+    const p = parseCanonical(bytes);
+    partials.set(tc, p);
+    if (p.violation !== null) {
+      failures.push({ kind: 'non-canonical-forward', conn: tc.id, detail: `kdp forwarded non-canonical bytes upstream: ${p.violation}; bytes=${JSON.stringify(bytes.toString('latin1').slice(0, 300))}` });
+    }
+    for (const msg of p.messages) out.push({ msg, tc, seq: env.tap.seqAt(tc, msg.start) });
+  }
+  out.sort((a, b) => a.seq - b.seq);
+  return out;
+}
+
+/**
+ * Sends `segments` through kdp and checks every invariant; `node` is node:http's verdict on the same bytes
+ * (the bound on how much kdp must answer before it may rest).
+ */
+export async function runKdp(env: DiffEnv, segments: readonly Buffer[], node: NodeVerdict, framing: boolean): Promise<{ verdict: KdpVerdict; failures: Failure[] }> {
+  env.kdp.reset();
+  env.behind.reset();
+  env.tap.reset();
+  const failures: Failure[] = [];
+  const want = node.statuses.length;
+  const r = await sendSegments(env.kdp.port, segments, (b) => parseResponses(b).responses.filter((x) => x.status >= 200).length >= want, HANG_BOUND_MS, env.kdp.pacing);
+  const statuses = parseResponses(r.bytes).responses.filter((x) => x.status >= 200).map((x) => x.status);
+  if (!r.closed && statuses.length < want) {
+    failures.push({
+      kind: 'hang',
+      detail: `kdp neither answered nor closed within ${String(HANG_BOUND_MS)} ms: ${String(statuses.length)} response(s) [${statuses.join(',')}] where node:http gave ${String(want)} [${node.statuses.join(',')}]`,
+    });
+  }
+  const rejected = parseResponses(r.bytes).responses.find((x) => x.status >= 400 && x.headers.some(([k, v]) => k === 'x-kdp-error' && v === 'bad-request'));
+  if (rejected !== undefined && !r.closed) {
+    failures.push({ kind: 'no-close-after-reject', detail: `kdp refused the input with ${String(rejected.status)} but kept the connection open: the bytes after it have no defined meaning` });
+  }
+  // Let the app finish reading what reached it (its events come from the same loop, within a few turns).
+  await waitQuiet(env);
+  const parses = new Map<TapConn, CanonicalParse>();
+  const wire = wireMessages(env, failures, parses);
+  // 1. Per upstream connection, the app saw exactly the messages kdp sent: same boundaries, methods, targets, bodies.
+  for (const tc of env.tap.conns) {
+    const sent = wire.filter((w) => w.tc === tc).map((w) => w.msg);
+    const canonical = !failures.some((f) => f.kind === 'non-canonical-forward' && f.conn === tc.id);
+    const mine = (port: number): boolean => port === tc.appSidePort && tc.appSidePort !== 0;
+    const seen = env.behind.requests.filter((q) => mine(q.remotePort));
+    for (let i = 0; i < seen.length; i++) {
+      const q = seen[i] as AppRequest;
+      const s = sent[i];
+      const got = asReq(q.method, q.url, q.body);
+      const partial = parses.get(tc)?.partial ?? null;
+      if (s === undefined && i === sent.length && !q.complete && partial !== null) {
+        // The message kdp was still sending (or abandoned mid-body): its request line must match.
+        if (partial.method !== got.method || partial.target !== got.target) {
+          failures.push({ kind: 'desync', detail: `kdp was sending ${partial.method} ${JSON.stringify(partial.target)} but the app read ${show(got)} (incomplete)` });
+        }
+        continue;
+      }
+      if (s === undefined) {
+        // Past the last message the reader could parse: on a canonical stream, a request kdp never sent.
+        if (canonical) failures.push({ kind: 'smuggled', detail: `the app received ${show(got)}, which kdp never sent as a request (upstream conn ${String(tc.id)})` });
+        continue;
+      }
+      const sr = asReq(s.method, s.target, s.body);
+      if (q.complete ? !same(sr, got) : sr.method !== got.method || sr.target !== got.target) {
+        failures.push({ kind: 'desync', detail: `kdp sent ${show(sr)} but the app read ${show(got)}${q.complete ? '' : ' (incomplete)'}` });
+      }
+    }
+    for (const e of env.behind.errors.filter((x) => mine(x.remotePort))) {
+      // The message the app refused is the one after the last it accepted on this connection.
+      const refused = sent[seen.length];
+      const wholeRequestRefusal =
+        e.code === 'HPE_HEADER_OVERFLOW' || e.code === 'HPE_INVALID_METHOD' || (e.code === 'HPE_INVALID_VERSION' && refused?.method === 'PRI');
+      // kdp closed the connection in the middle of a message it had started to send (it refused the rest): the app
+      // sees a truncated request it never runs. That is how an abort looks, not a disagreement.
+      const abandoned = e.code === 'HPE_INVALID_EOF_STATE' && refused === undefined && (parses.get(tc)?.rest ?? 0) > 0;
+      if (!wholeRequestRefusal && !abandoned) {
+        failures.push({
+          kind: 'app-rejected-forward',
+          detail: `the app's node:http parser refused what kdp forwarded (${e.code})${refused === undefined ? '' : ` at ${refused.method} ${JSON.stringify(refused.target)}`}`,
+        });
+      }
+    }
+  }
+  // Nothing reaches the app that kdp's handler did not accept (e.g. a body read as a request), whatever the wire.
+  const acceptedList = await env.kdp.accepted(statuses.length);
+  const accAll = acceptedList.map((a) => `${a.method} ${a.target}`);
+  const appAll = [...env.behind.requests].sort((a, b) => a.order - b.order).map((q) => `${q.method} ${q.url}`);
+  for (const a of appAll) {
+    if (!accAll.includes(a)) failures.push({ kind: 'smuggled', detail: `the app received ${a}, a request kdp's handler never accepted (accepted: [${accAll.join(' | ')}])` });
+  }
+  // 2. The requests on the wire are the ones kdp's handler accepted, in the same order (some accepted ones may
+  // never leave: answered locally or 502).
+  const wireList = wire.map((w) => `${w.msg.method} ${w.msg.target}`);
+  const accList = accAll;
+  if (!isSubsequence(wireList, accList)) {
+    failures.push({ kind: 'wire-vs-accepted', detail: `kdp accepted [${accList.join(' | ')}] but sent upstream [${wireList.join(' | ')}]` });
+  }
+  // 3. The app saw requests in the order kdp accepted them (the fallback's pipelining must not reorder).
+  const appOrder = [...env.behind.requests].sort((a, b) => a.order - b.order).map((q) => `${q.method} ${q.url}`);
+  if (!isSubsequence(appOrder, accList) && appOrder.every((a) => accList.includes(a))) {
+    failures.push({ kind: 'reordered', detail: `kdp accepted [${accList.join(' | ')}] but the app saw [${appOrder.join(' | ')}]` });
+  }
+  // 4. Against node:http alone: where both accepted, they agree; on framing inputs kdp is at least as strict.
+  const kdpAccepted = wire.map((w) => asReq(w.msg.method, w.msg.target, w.msg.body));
+  const n = Math.min(kdpAccepted.length, node.accepted.length);
+  for (let i = 0; i < n; i++) {
+    const k = kdpAccepted[i] as Req;
+    const d = node.accepted[i] as Req;
+    if (!same(k, d)) failures.push({ kind: 'disagrees-with-node', detail: `request ${String(i)}: node:http read ${show(d)}, kdp forwarded ${show(k)}` });
+  }
+  if (framing && kdpAccepted.length > node.accepted.length) {
+    failures.push({
+      kind: 'less-strict-than-node',
+      detail: `node:http accepted ${String(node.accepted.length)} request(s) [${node.accepted.map(show).join(' | ')}] and answered [${node.statuses.join(',')}]; kdp forwarded ${String(kdpAccepted.length)} [${kdpAccepted.map(show).join(' | ')}]`,
+    });
+  }
+  const appSaw = [...env.behind.requests].sort((a, b) => a.order - b.order).filter((q) => q.complete).map((q) => asReq(q.method, q.url, q.body));
+  // 5. A fresh connection still gets a 200 from the app through kdp.
+  env.behind.reset();
+  const fresh = await sendSegments(env.kdp.port, [Buffer.from('GET /fresh HTTP/1.1\r\nHost: fresh\r\n\r\n', 'latin1')], (b) => parseResponses(b).responses.length >= 1, HANG_BOUND_MS);
+  const fr = parseResponses(fresh.bytes).responses[0];
+  if (fr?.status !== 200 || env.behind.requests.at(-1)?.url !== '/fresh') {
+    failures.push({ kind: 'fresh-connection', detail: `a fresh connection after the input got ${fr === undefined ? 'no response' : String(fr.status)}` });
+  }
+  return {
+    verdict: {
+      statuses,
+      closed: r.closed,
+      settledMs: Math.round(r.settledMs),
+      accepted: kdpAccepted,
+      handled: accAll.length,
+      appSaw,
+      appErrors: env.behind.errors.map((e) => e.code),
+    },
+    failures,
+  };
+}
+
+function isSubsequence(sub: readonly string[], of: readonly string[]): boolean {
+  let j = 0;
+  for (const x of sub) {
+    while (j < of.length && of[j] !== x) j++;
+    if (j === of.length) return false;
+    j++;
+  }
+  return true;
+}
+
+/** Waits until the app behind kdp has no request still reading its body, bounded (an unfinished body may never end). */
+async function waitQuiet(env: DiffEnv): Promise<void> {
+  const busy = (): boolean => env.behind.requests.some((q) => !q.complete) && env.tap.conns.some((c) => !c.closed);
+  if (!busy()) {
+    await new Promise((r) => setImmediate(r));
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, 300);
+    const off = env.behind.onChange(() => {
+      if (!busy()) done();
+    });
+    function done(): void {
+      clearTimeout(t);
+      off();
+      resolve();
+    }
+  });
+}
+
+/** Ways to cut an input into TCP segments: whole, at every CR/LF edge, byte by byte (short inputs). */
+export function splits(raw: Buffer): { name: string; segments: Buffer[] }[] {
+  const out = [{ name: 'whole', segments: [raw] }];
+  const cuts = new Set<number>();
+  for (let i = 1; i < raw.length; i++) {
+    const c = raw[i - 1];
+    const d = raw[i];
+    if (c === 13 || c === 10 || d === 13 || d === 10 || c === 58 /* : */ || c === 59 /* ; */) cuts.add(i);
+  }
+  if (cuts.size > 0) out.push({ name: 'line-edges', segments: cutAt(raw, [...cuts]) });
+  if (raw.length <= 160) out.push({ name: 'bytewise', segments: cutAt(raw, Array.from({ length: raw.length - 1 }, (_, i) => i + 1)) });
+  return out;
+}
+
+export function cutAt(raw: Buffer, cuts: number[]): Buffer[] {
+  const sorted = [...new Set(cuts)].filter((c) => c > 0 && c < raw.length).sort((a, b) => a - b);
+  const segs: Buffer[] = [];
+  let prev = 0;
+  for (const c of sorted) {
+    segs.push(raw.subarray(prev, c));
+    prev = c;
+  }
+  segs.push(raw.subarray(prev));
+  return segs;
+}
+
+export function describeVerdicts(node: NodeVerdict, kdp: KdpVerdict): string {
+  const n = `node: [${node.statuses.join(',')}]${node.closed ? ' closed' : ' open'} accepted ${String(node.accepted.length)}`;
+  const k = `kdp: [${kdp.statuses.join(',')}]${kdp.closed ? ' closed' : ' open'} handled ${String(kdp.handled)}, forwarded ${String(kdp.accepted.length)} canonical`;
+  return `${n}; ${k}`;
+}
