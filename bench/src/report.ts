@@ -60,13 +60,14 @@ export function renderGoals(goals: readonly Goal[]): string[] {
 const mb = (kb: number): string => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : '–');
 const signedUs = (us: number): string => (!Number.isFinite(us) ? '–' : us === 0 ? '0' : `${us > 0 ? '+' : '−'}${fmtUs(Math.abs(us))}`);
 
-function row(s: Summary, baseline: string): string {
+function row(s: Summary, baseline: string, second?: Summary): string {
   const isBase = s.target === baseline;
   return [
     s.scenario,
     s.target,
     fmtInt(s.reqPerS),
     isBase ? '1' : s.ratioVsBaseline.toFixed(2),
+    ...(second === undefined ? [] : [s.target === second.target ? '1' : (s.reqPerS / second.reqPerS).toFixed(2)]),
     fmtUs(s.latencyUs.p50),
     fmtUs(s.latencyUs.p99),
     isBase ? '–' : signedUs(s.addedP50Us),
@@ -102,15 +103,19 @@ export function renderMarkdown(r: SuiteResult, jsonName: string, svgName?: strin
   const baseline = r.targets[0] ?? 'direct';
   const loadGen = r.settings.loadGenerator ?? 'autocannon';
   const withRss = r.summaries.some((s) => s.rssWarmKb !== undefined);
+  const cmp = r.compareTo;
   const lines: string[] = [
     ...reportHead(r, jsonName, r.settings.placement),
     `- Each cell: median of ${String(r.settings.reps)} interleaved runs of ${String(r.settings.durationS)} s after ` +
       `${String(r.settings.warmupS)} s of warm-up, fresh processes for every run; each metric's median taken on its own.`,
     '',
     ...renderGoals(r.goals),
-    `| scenario | target | req/s | × ${baseline} | p50 | p99 | added p50 | CPU µs/req | CPU | peak RSS | load side CPU | non-2xx / errors |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...r.summaries.map((s) => `| ${row(s, baseline)} |`),
+    `| scenario | target | req/s | × ${baseline} |${cmp === undefined ? '' : ` × ${cmp} |`} p50 | p99 | added p50 | CPU µs/req | CPU | peak RSS | load side CPU | non-2xx / errors |`,
+    `|---|---|---:|---:|${cmp === undefined ? '' : '---:|'}---:|---:|---:|---:|---:|---:|---:|---:|`,
+    ...r.summaries.map((s) => {
+      const second = cmp === undefined ? undefined : r.summaries.find((o) => o.scenario === s.scenario && o.target === cmp);
+      return `| ${row(s, baseline, cmp === undefined ? undefined : (second ?? { ...s, target: cmp, reqPerS: NaN }))} |`;
+    }),
     '',
     ...(svgName === undefined ? [] : [`![latency by percentile, per scenario and target](${svgName})`, '']),
     (loadGen === 'wrk'

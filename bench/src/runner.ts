@@ -153,6 +153,7 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
       startup: summariseStartup(targets, measurements),
       goals: suite.goals?.(summaries) ?? [],
       notes,
+      ...(suite.compareTo === undefined ? {} : { compareTo: suite.compareTo }),
     };
   };
   for (let rep = 1; rep <= opts.reps; rep++) {

@@ -154,6 +154,8 @@ export interface Suite {
   readonly goals?: (summaries: readonly Summary[]) => readonly Goal[];
   /** Default `autocannon`; `--loadgen` overrides it. */
   readonly loadGenerator?: LoadGeneratorName;
+  /** A second reference target: the tables get a `× <it>` req/s column (go-reference: `go-proxy`). */
+  readonly compareTo?: string;
 }
 
 /** One of an issue's performance targets, next to what was measured. */
@@ -284,4 +286,6 @@ export interface SuiteResult {
   readonly goals: readonly Goal[];
   /** Anything the reader must know: CPU saturation of the load generator's CPU, failures... */
   readonly notes: readonly string[];
+  /** `Suite.compareTo`. */
+  readonly compareTo?: string;
 }

@@ -203,6 +203,7 @@ const suite: Suite = {
   ],
   scenarios: GO_SCENARIOS,
   loadGenerator: 'wrk',
+  compareTo: GO,
   goals,
   async preflight(repoRoot) {
     ensureGoBuilt(repoRoot);
