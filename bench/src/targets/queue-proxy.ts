@@ -63,6 +63,8 @@ export async function startQueueProxy(
       KDP_ADMIN_PORT: String(admin),
       KDP_METRICS_PORT: String(metrics),
       KDP_USER_METRICS_PORT: String(userMetrics),
+      // Stopped after each run: no 30 s drain quiet period (the runner would SIGKILL it after 5 s anyway).
+      KDP_DRAIN_QUIET_PERIOD_SECONDS: '0',
     },
   });
   const url = `http://127.0.0.1:${String(serving)}`;
