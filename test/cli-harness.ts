@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Real `kdp serve` processes and real `kdp` CLI runs for end-to-end tests: a temp data directory, free ports,
  * requests to the router with the Host header a browser or curl would send (Node's resolver may not know
@@ -76,12 +77,25 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the real `kdp` binary to completion. */
+/**
+ * Runs the real `kdp` binary to completion. Against a serve started here it finds the local credential the way a
+ * user's shell would: KDP_DATA_DIR names that serve's data directory.
+ */
 export function kdp(server: string | undefined, ...args: string[]): Promise<CliRun> {
+  const dataDir = [...serves].find((s) => s.server === server)?.dataDir;
+  return kdpWith({ ...(server !== undefined && { KDP_SERVER: server }), ...(dataDir !== undefined && { KDP_DATA_DIR: dataDir }) }, ...args);
+}
+
+/** Runs the real `kdp` binary with exactly these variables (plus PATH and HOME), from `cwd` (default the repo root). */
+export function kdpWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
+  return kdpIn(ROOT, env, ...args);
+}
+
+export function kdpIn(cwd: string, env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KDP_BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(server !== undefined && { KDP_SERVER: server }) },
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -102,4 +116,9 @@ export function get(routerPort: number, host: string, reqPath = '/', headers: Re
 export async function cleanup(): Promise<void> {
   await Promise.all([...serves].map((s) => s.stop()));
   await Promise.all(dataDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+/** The header a direct API call (as curl would send) needs for a change: `kdp serve`'s local credential (issue 9). */
+export function apiAuth(s: Serve): { authorization: string } {
+  return { authorization: `Bearer ${readFileSync(path.join(s.dataDir, 'api-token'), 'utf8').trim()}` };
 }

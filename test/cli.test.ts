@@ -4,7 +4,11 @@
  * ports in use, a server that is not running, and state surviving a restart.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, get, kdp, newDataDir, SAMPLE_APP_CMD, startServe } from './cli-harness.js';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { cleanup, get, kdp, kdpWith, newDataDir, SAMPLE_APP_CMD, startServe } from './cli-harness.js';
+import { request } from './helpers/http.js';
+import { freePorts } from './helpers/ports.js';
 
 afterEach(async () => {
   await cleanup();
@@ -74,9 +78,11 @@ describe('kdp CLI end to end', () => {
   }, 60_000);
 
   it('says so when the server is not running, its ports are taken, or its data directory is in use', async () => {
-    const none = await kdp('http://127.0.0.1:1', 'service', 'list');
+    // A port nobody listens on (port 1 would not do: fetch refuses to connect to it at all).
+    const [closed] = (await freePorts(1)) as [number];
+    const none = await kdp(`http://127.0.0.1:${String(closed)}`, 'service', 'list');
     expect(none.code).toBe(1);
-    expect(none.stderr).toBe('kdp: cannot reach kdp server at http://127.0.0.1:1 — start it with `npm start`\n');
+    expect(none.stderr).toBe(`kdp: cannot reach kdp server at http://127.0.0.1:${String(closed)} — start it with \`npm start\`\n`);
 
     const s = await startServe();
     for (const [flag, port, what] of [
@@ -111,5 +117,69 @@ describe('kdp CLI end to end', () => {
     expect((await get(again.routerPort, 'old-hello.default.localhost')).body).toBe('Hello World!\n');
     const list = await kdp(again.server, 'service', 'list');
     expect(list.stdout).toMatch(/\nhello\s+http:\/\/hello\.default\.localhost:\d+\s+hello-knative\s+\d+s\s+3 OK \/ 3\s+True\n/);
+  }, 60_000);
+
+  it('guards the control API: the CLI uses the credential in the data directory; a foreign Host or no credential is refused', async () => {
+    const s = await startServe();
+    const tokenFile = path.join(s.dataDir, 'api-token');
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    expect(s.proc.stdout).toContain(`credential in ${tokenFile}`);
+
+    // A shell that does not know the data directory (and whose ~/.kdp has no token).
+    const home = await newDataDir();
+    const anon = await kdpWith({ KDP_SERVER: s.server, HOME: home }, 'service', 'create', 'x', '--cmd', SAMPLE_APP_CMD);
+    expect(anon.code).toBe(1);
+    expect(anon.stderr).toBe(
+      `kdp: POST changes the platform and needs kdp serve's local credential: the kdp CLI reads it from ${tokenFile} ` +
+        `(or $KDP_DATA_DIR/api-token, or KDP_API_TOKEN); with curl add -H "Authorization: Bearer $(cat ${tokenFile})"\n`,
+    );
+    // Reads need no credential.
+    expect((await kdpWith({ KDP_SERVER: s.server, HOME: home }, 'service', 'list')).code).toBe(0);
+
+    // What a page that rebound evil.example to 127.0.0.1 would send.
+    const body = JSON.stringify({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'evil' }, spec: { template: { spec: { containers: [{ command: ['node', '-e', '1'] }] } } } });
+    const evil = await request(s.apiPort, '/apis/serving.knative.dev/v1/namespaces/default/services', {
+      method: 'POST',
+      headers: { host: `evil.example:${String(s.apiPort)}`, 'content-type': 'text/plain' },
+      body,
+    });
+    expect(evil.status).toBe(403);
+    expect(JSON.parse(evil.body)).toMatchObject({ kind: 'Status', reason: 'Forbidden' });
+    expect((await kdp(s.server, 'service', 'list')).stdout).toBe('No services found.\n');
+  }, 60_000);
+
+  it('kdp serve --allow-zero-initial-scale lets --scale-init 0 start a revision at zero pods; the first request starts one', async () => {
+    const s = await startServe({ extraArgs: ['--allow-zero-initial-scale'] });
+    const r = await kdp(s.server, 'service', 'create', 'zero', '--cmd', SAMPLE_APP_CMD, '--scale-init', '0');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await kdp(s.server, 'revision', 'list')).stdout).toMatch(/\nzero-00001\s+zero\s+100%\s+1\s+\d+s\s+0\s+/);
+    const res = await get(s.routerPort, 'zero.default.localhost');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('Hello World!\n');
+
+    // Live numbers: that request was a cold start, with its phases; a few more give a rate and latencies.
+    for (let i = 0; i < 5; i++) expect((await get(s.routerPort, 'zero.default.localhost')).status).toBe(200);
+    const describe = await kdp(s.server, 'revision', 'describe', 'zero-00001');
+    expect(describe.stdout).toMatch(/Last cold start:\s+\d+(\.\d+)?m?s, \d+s ago \(pod start \S+, app ready \S+, first byte \S+\)/);
+    expect(describe.stdout).toMatch(/Traffic now:\s+\d+(\.\d)? req\/s, p50 \d+(\.\d)?ms, p99 \S+ \(last \d+s\); 0 in flight, 0 queued/);
+    const wide = await kdp(s.server, 'revision', 'list', '-o', 'wide');
+    expect(wide.stdout).toMatch(/RPS\s+IN-FLIGHT\s+P50\s+P99\s+COLD START\n/);
+    expect(wide.stdout).toMatch(/\nzero-00001\s+zero\s+100%\s+1\s+\d+s\s+1\s+\d OK \/ 4\s+True\s+\d+(\.\d)?\s+0\s+\S+ms\s+\S+\s+\S+\n/);
+    expect((await kdp(s.server, 'service', 'describe', 'zero')).stdout).toContain('Last cold start:');
+  }, 60_000);
+
+  it('logs one readable line per event with --log-format pretty (pods prefixed), JSON lines when piped by default', async () => {
+    const pretty = await startServe({ extraArgs: ['--log-format', 'pretty', '--log-level', 'info'] });
+    expect((await kdp(pretty.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD)).code).toBe(0);
+    const out = pretty.proc.stdout;
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}default\/hello-00001 hello-00001-1 revision ready$/m);
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} hello-00001-1 queue-proxy \| INFO {2}/m);
+    expect(out).not.toMatch(/^\{/m);
+
+    const json = await startServe({ extraArgs: ['--log-level', 'info'] });
+    expect((await kdp(json.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD)).code).toBe(0);
+    const lines = json.proc.stdout.split('\n').filter((l) => l.startsWith('{'));
+    expect(lines.map((l) => (JSON.parse(l) as { msg?: string }).msg)).toContain('revision ready');
   }, 60_000);
 });

@@ -57,13 +57,13 @@ function binaryTarget(qp: QueueProxyProc): KdpTarget {
     reset() {
       from = qp.stdout.length;
     },
-    async accepted(answered) {
-      // A request is logged when it finishes, just after its response: wait for as many lines as responses, bounded.
-      if (logged().length < answered) {
+    async accepted(atLeast) {
+      // A request is logged when it finishes, just after its response: wait for that many lines, bounded.
+      if (logged().length < atLeast) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(done, 1000);
           const check = (): void => {
-            if (logged().length >= answered) done();
+            if (logged().length >= atLeast) done();
           };
           function done(): void {
             clearTimeout(t);
@@ -94,6 +94,7 @@ describe('differential through the kdp-queue-proxy binary', () => {
       behind,
       tap,
       kdp: binaryTarget(qp),
+      fixture: null,
       close: () => Promise.resolve(),
     };
     stop = async () => {

@@ -334,4 +334,15 @@ describe('drain', () => {
     expect(health.status).toBe(200);
     expect((await request(qp.ports.admin, '/other')).status).toBe(404);
   });
+
+  it('/wait-for-drain refuses requests a web page made (Origin, Sec-Fetch-Site: cross-site) and does not drain', async () => {
+    const { qp } = await setup({ KDP_DRAIN_QUIET_PERIOD_SECONDS: '30' });
+    for (const headers of [{ Origin: 'http://evil.example' }, { 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }]) {
+      const r = await request(qp.ports.admin, '/wait-for-drain', { headers });
+      expect(r.status, JSON.stringify(headers)).toBe(403);
+      expect(r.body).toBe('the admin port does not answer web pages (Origin or Sec-Fetch-Site cross-site)\n');
+    }
+    const health = await request(qp.ports.serving, '/', { headers: { ...KUBE, 'K-Network-Probe': 'queue' } });
+    expect(health.status).toBe(200);
+  });
 });

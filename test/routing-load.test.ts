@@ -63,12 +63,12 @@ function startLoad(routerPort: number, host: string, workers: number, maxMs: num
 }
 
 describe('route changes under load', () => {
-  it('a service update and a traffic shift during a client loop: only 200s, each from the right revision', { timeout: 45_000 }, async () => {
+  it('a service update and a traffic shift during a client loop: only 200s, each from the right revision', { timeout: 75_000 }, async () => {
     const s = await startServe();
     const host = `hello.default.localhost:${String(s.routerPort)}`;
     await kdpOk(s.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD, '--env', 'TARGET=World', '--revision-name', 'world');
 
-    const load = startLoad(s.routerPort, host, 4, 15_000);
+    const load = startLoad(s.routerPort, host, 4, 30_000);
     let samples: Sample[];
     const marks: Record<string, number> = {};
     try {
@@ -110,7 +110,7 @@ describe('route changes under load', () => {
     expect(Object.keys(countBy(samples, (a) => a.revision))).toEqual(['hello-knative', 'hello-world']);
   });
 
-  it('a traffic shift onto a revision at zero pods during a client loop: only 200s, all from it once acknowledged', { timeout: 45_000 }, async () => {
+  it('a traffic shift onto a revision at zero pods during a client loop: only 200s, all from it once acknowledged', { timeout: 75_000 }, async () => {
     const s = await startServe();
     const host = `hello.default.localhost:${String(s.routerPort)}`;
     await kdpOk(s.server, 'service', 'create', 'hello', '--cmd', SAMPLE_APP_CMD, '--env', 'TARGET=World', '--revision-name', 'world');
@@ -121,7 +121,7 @@ describe('route changes under load', () => {
     );
     await untilRevision(s.server, 'hello-knative', 'zero pods', (r) => r.actualReplicas === 0, 40_000);
 
-    const load = startLoad(s.routerPort, host, 4, 15_000);
+    const load = startLoad(s.routerPort, host, 4, 30_000);
     let samples: Sample[];
     let shiftSent = 0;
     let shiftDone = 0;

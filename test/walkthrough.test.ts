@@ -17,7 +17,7 @@ afterEach(async () => {
 const SHORT_IDLE = ['--scale-window', '6s', '--annotation', 'kdp.dev/scale-to-zero-grace-period=1s'];
 
 describe('the README walkthrough through the kdp CLI', () => {
-  it('create, curl, scale to zero, cold start, update, split, tag, clean up', { timeout: 60_000 }, async () => {
+  it('create, curl, scale to zero, cold start, update, split, tag, clean up', { timeout: 120_000 }, async () => {
     const s = await startServe();
     const host = `hello.default.localhost:${String(s.routerPort)}`;
     const url = `http://${host}`;

@@ -33,7 +33,7 @@ export function allowedCpus(): number[] {
 }
 
 /**
- * PERFORMANCE.md's placement: the proxy alone on CPU 0, the app and the load generator on CPU 1, so the proxy's
+ * docs/performance.md's placement: the proxy alone on CPU 0, the app and the load generator on CPU 1, so the proxy's
  * throughput is bounded by one core and nothing else competes with it. `auto` pins when taskset exists and this
  * process may use at least two CPUs; `on` insists.
  */

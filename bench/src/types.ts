@@ -8,7 +8,7 @@ import type { LoadResult } from './load-protocol.js';
 /** `autocannon` (in a worker thread of the runner) or `wrk` (a child process on the same CPU). */
 export type LoadGeneratorName = 'autocannon' | 'wrk';
 
-/** Which CPU a process belongs on (PERFORMANCE.md): the proxy alone on one, the app with the load generator on the other. */
+/** Which CPU a process belongs on (docs/performance.md): the proxy alone on one, the app with the load generator on the other. */
 export type Role = 'proxy' | 'app';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH' | 'OPTIONS';
@@ -27,7 +27,7 @@ export interface Scenario {
   readonly env?: Readonly<Record<string, string>>;
   /**
    * `split` (default): the proxy on its own CPU. `shared`: the proxy on the load generator's CPU too, so that no hop
-   * wakes an idle CPU; PERFORMANCE.md measures the 1-connection added latency that way (a cross-CPU wake-up on these
+   * wakes an idle CPU; docs/performance.md measures the 1-connection added latency that way (a cross-CPU wake-up on these
    * VMs costs more than the proxy's own work at one request at a time).
    */
   readonly cpus?: 'split' | 'shared';

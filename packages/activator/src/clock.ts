@@ -1,5 +1,5 @@
 /**
- * The activator's one time source, injected everywhere time matters (house rule 5). Milliseconds on a monotonic
+ * The activator's one time source, injected everywhere time matters (docs/style.md rule 5). Milliseconds on a monotonic
  * clock: `performance.now()` in production, the same clock the HTTP engine stamps `Exchange.startedAt` with.
  */
 import { performance } from 'node:perf_hooks';

@@ -24,9 +24,28 @@ export class ColdStart {
     metrics.observeColdStartPhase('app_ready', Math.max(0, readyAtMs - started) / 1000);
   }
 
-  /** The first request sent after readiness started its response at `atMs`. */
-  firstByte(atMs: number, metrics: RevisionMetrics): void {
-    metrics.observeColdStartPhase('first_byte', Math.max(0, atMs - this.readyAtMs) / 1000);
-    metrics.observeColdStart(Math.max(0, atMs - this.bufferedAtMs) / 1000);
+  /** The first request sent after readiness started its response at `atMs`. Returns the episode's figures. */
+  firstByte(atMs: number, metrics: RevisionMetrics): ColdStartRecord {
+    const firstByteMs = Math.max(0, atMs - this.readyAtMs);
+    const totalMs = Math.max(0, atMs - this.bufferedAtMs);
+    metrics.observeColdStartPhase('first_byte', firstByteMs / 1000);
+    metrics.observeColdStart(totalMs / 1000);
+    return Object.freeze({
+      atMs,
+      totalMs,
+      podStartMs: this.podStartedAtMs - this.bufferedAtMs,
+      appReadyMs: Math.max(0, this.readyAtMs - this.podStartedAtMs),
+      firstByteMs,
+    });
   }
+}
+
+/** One finished cold start, in ms on the activator's clock; the phases add up to `totalMs`. */
+export interface ColdStartRecord {
+  /** When it ended (first response byte). */
+  readonly atMs: number;
+  readonly totalMs: number;
+  readonly podStartMs: number;
+  readonly appReadyMs: number;
+  readonly firstByteMs: number;
 }

@@ -68,14 +68,53 @@ describe('parseConfig', () => {
         KDP_ACTIVATOR_MAX_BUFFERED: '0',
         KDP_ACTIVATOR_PROBE_INTERVAL_MS: 'soon',
         KDP_ACTIVATOR_LOG_LEVEL: 'loud',
+        KDP_ACTIVATOR_REVISIONS: TABLE,
       }),
     ).toEqual([
       'KDP_ACTIVATOR_PORT: must be <= 65535, got 70000',
       'KDP_ACTIVATOR_MAX_BUFFERED: must be >= 1, got 0',
       'KDP_ACTIVATOR_PROBE_INTERVAL_MS: invalid integer: "soon"',
       'KDP_ACTIVATOR_LOG_LEVEL: unknown level "loud"',
-      'KDP_ACTIVATOR_REVISIONS: required: set KDP_ACTIVATOR_REVISIONS (JSON) or KDP_ACTIVATOR_REVISIONS_FILE',
     ]);
+  });
+
+  it('without a table: cluster mode, and every missing piece of Knative\'s Deployment environment is one line', () => {
+    const p = problems({ KDP_AUTOSCALER_URL: 'http://x', POD_IP: 'ten' });
+    expect(p).toEqual([
+      expect.stringMatching(/^POD_NAME: required in cluster mode/),
+      'POD_IP: not an IP address: "ten"',
+      expect.stringMatching(/^SYSTEM_NAMESPACE: required in cluster mode/),
+      'KDP_AUTOSCALER_URL: want a ws:// or wss:// URL, got "http://x"',
+      expect.stringMatching(/^KUBERNETES_SERVICE_HOST: not set \(not in a cluster\) and no kubeconfig at .*; set KUBECONFIG$/),
+    ]);
+  });
+
+  it('cluster mode from Knative\'s Deployment environment and a kubeconfig', () => {
+    const kubeconfig = [
+      'current-context: c',
+      'contexts: [{name: c, context: {cluster: k, user: u}}]',
+      'clusters: [{name: k, cluster: {server: "https://api:6443"}}]',
+      'users: [{name: u, user: {token: t}}]',
+    ].join('\n');
+    const c = parseConfig(
+      { POD_NAME: 'activator-1', POD_IP: '10.1.2.3', SYSTEM_NAMESPACE: 'knative-serving', KUBECONFIG: '/kc', CLUSTER_DOMAIN: 'example.org' },
+      { readFile: (p) => (p === '/kc' ? kubeconfig : noFiles.readFile(p)) },
+    );
+    expect(c.revisions).toEqual([]);
+    expect(c.h2cPort).toBe(8013);
+    expect(c.kubernetes).toMatchObject({
+      podIp: '10.1.2.3',
+      systemNamespace: 'knative-serving',
+      autoscalerUrl: 'ws://autoscaler.knative-serving.svc.example.org:8080',
+      loggingConfigMap: 'config-logging',
+      connection: { server: 'https://api:6443', token: 't', source: 'kubeconfig' },
+    });
+    const over = parseConfig(
+      { POD_NAME: 'a', POD_IP: '::1', SYSTEM_NAMESPACE: 'ks', KUBECONFIG: '/kc', KDP_AUTOSCALER_URL: 'ws://127.0.0.1:1234', KDP_ACTIVATOR_H2C_PORT: '0' },
+      { readFile: (p) => (p === '/kc' ? kubeconfig : noFiles.readFile(p)) },
+    );
+    expect(over.kubernetes?.autoscalerUrl).toBe('ws://127.0.0.1:1234');
+    expect(over.h2cPort).toBe(0);
   });
 
   it.each([

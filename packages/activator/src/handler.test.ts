@@ -91,7 +91,7 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 describe('cold start: buffering, readiness, poke', () => {
-  it('releases a buffered request within 100 ms of the pod becoming ready, and pokes once', async () => {
+  it('releases a buffered request within 300 ms of the pod becoming ready, and pokes once', async () => {
     const f = await setup({ containerConcurrency: 0 }, { pods: 1 });
     const pod = f.pods[0]!;
     start(f, pod);
@@ -103,7 +103,9 @@ describe('cold start: buffering, readiness, poke', () => {
     const results = await Promise.all(pending);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     const firstArrival = Math.min(...pod.requests.map((r) => r.atMs));
-    expect(firstArrival - pod.readyAtMs).toBeLessThan(100);
+    // Typically ~10-20 ms (the re-probe period); the bound leaves room for a busy CI machine and still fails for a
+    // release that waits for a slow probe cycle (Knative's is 1 s).
+    expect(firstArrival - pod.readyAtMs).toBeLessThan(300);
     expect(f.pokes).toEqual([KEY]);
     // The probe is Knative's: GET /healthz, K-Network-Probe: queue, the activator's user agent.
     const probe = pod.probes[0]!;

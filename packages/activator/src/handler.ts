@@ -1,9 +1,10 @@
 /**
  * The activator's request policy over an Exchange: Knative's activator handler chain (cmd/activator/main.go,
- * contract §1.1) in one pass, outermost first:
+ * docs/contract/activator-autoscaler-routing.md §1.1) in one pass, outermost first:
  *   HealthHandler (kubelet probes) → netprobe (`K-Network-Probe: probe`) → ProbeHandler (`activator`) →
  *   context handler (revision lookup, 404) → ConcurrencyReporter (in/out, poke) → TimeoutHandler →
- *   activation handler (throttler wait, then proxy to the pod's queue-proxy; never retried).
+ *   activation handler (throttler wait, then proxy to the pod's queue-proxy; a request that provably never reached
+ *   the pod's app is sent once to another pod, see `elsewhere`).
  *
  * Two entry points: `handle(ex, revKey)` for the in-process platform (the router already knows the revision) and
  * `handler`, an ExchangeHandler for the standalone server (the revision comes from headers or Host).
@@ -11,7 +12,7 @@
  * edits and timeouts are built at setup or per revision.
  */
 import { errorHeaders, isKubeletProbe } from '@kdp/core';
-import type { Exchange, ExchangeHandler, ForwardEdits, Logger, Outcome } from '@kdp/core';
+import type { Exchange, ExchangeHandler, ForwardEdits, Logger, Outcome, UnreachableCause } from '@kdp/core';
 import type { Clock } from './clock.js';
 import { ColdStart } from './cold-start.js';
 import type { ConcurrencyReporter, RevisionStat } from './reporter.js';
@@ -78,6 +79,8 @@ class Pending extends ThrottleTicket {
   cold: ColdStart | null = null;
   /** Waited with no ready pod (part of a cold episode). */
   buffered = false;
+  /** Already sent to a second pod after the first proved unreachable. */
+  retried = false;
 
   constructor(
     readonly ex: Exchange,
@@ -96,11 +99,16 @@ class Pending extends ThrottleTicket {
   onThrottleFailed(reason: ThrottleFailure): void {
     this.hooks.failed(this, reason);
   }
+
+  override onUpstreamUnreachable(cause: UnreachableCause): boolean {
+    return this.hooks.elsewhere(this, cause);
+  }
 }
 
 interface PendingHooks {
   dispatch(p: Pending): void;
   failed(p: Pending, reason: ThrottleFailure): void;
+  elsewhere(p: Pending, cause: UnreachableCause): boolean;
 }
 
 export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHandler {
@@ -151,7 +159,35 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
     }
   };
 
-  const hooks: PendingHooks = { dispatch, failed };
+  /**
+   * The engine found that the request never reached the pod's app (its queue-proxy refused the connection, or could
+   * not connect to the app: a pod whose process just died) and it has no body. Knative returns that 502; kdp takes
+   * the pod out of load balancing at once and sends the request, once, to another ready pod, within the deadline
+   * armed at arrival. With no other ready pod the 502 stands (a restart would outlast most clients' patience).
+   */
+  const elsewhere = (p: Pending, _cause: UnreachableCause): boolean => {
+    const pod = p.pod;
+    if (p.retried || pod === null || p.state !== 'holding') return false;
+    p.retried = true;
+    const entry = p.entry;
+    const throttler = entry.throttler;
+    revisions.podUnreachable(entry.key, pod.podId);
+    throttler.release(p);
+    // A ticket is used once; this request's second attempt takes a new place in the throttler.
+    p.state = 'idle';
+    if (throttler.readyPods === 0) return false;
+    switch (throttler.acquire(p)) {
+      case 'granted':
+        dispatch(p);
+        return true;
+      case 'queued':
+        return true;
+      case 'rejected':
+        return false;
+    }
+  };
+
+  const hooks: PendingHooks = { dispatch, failed, elsewhere };
 
   const onFinish = (ex: Exchange, outcome: Outcome, status: number): void => {
     const p = ex.state as Pending;
@@ -174,7 +210,9 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
     // A failure after the response head counts as a server error, as the queue-proxy records it.
     entry.metrics.observeRequest(outcome === 'upstream-error' && status < 500 ? 502 : status, (now - p.arrivedAtMs) / 1000);
     // The engine stamps when the response head went out (same clock as `clock.now()` in production).
-    if (p.cold !== null && outcome === 'complete') p.cold.firstByte(ex.responseStartedAt > 0 ? ex.responseStartedAt : now, entry.metrics);
+    if (p.cold !== null && outcome === 'complete') {
+      entry.lastColdStart = p.cold.firstByte(ex.responseStartedAt > 0 ? ex.responseStartedAt : now, entry.metrics);
+    }
     // Everyone buffered in a cold episode left (timed out, went away) and still no pod: the episode is over, so the
     // next buffered request pokes the autoscaler again.
     if (p.buffered && entry.coldStart !== null && throttler.queued === 0 && throttler.readyPods === 0) {

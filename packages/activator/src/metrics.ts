@@ -52,14 +52,27 @@ export interface RevisionMetrics {
   observeRequest(status: number, seconds: number): void;
   observeColdStartPhase(phase: ColdStartPhase, seconds: number): void;
   observeColdStart(seconds: number): void;
+  /**
+   * What the request duration histogram holds so far (read off the request path, for `kdp revision list -o wide`):
+   * the number of requests and a copy of the per-bucket counts over `REQUEST_DURATION_BUCKETS_SECONDS` (+Inf last).
+   */
+  requestTotals(): RequestTotals;
   /** Drop the revision's series (it was deleted). */
   remove(): void;
 }
+
+export interface RequestTotals {
+  readonly count: number;
+  readonly buckets: readonly number[];
+}
+
+const NO_TOTALS: RequestTotals = Object.freeze({ count: 0, buckets: Object.freeze([]) });
 
 export const NOOP_REVISION_METRICS: RevisionMetrics = Object.freeze({
   observeRequest: noop,
   observeColdStartPhase: noop,
   observeColdStart: noop,
+  requestTotals: () => NO_TOTALS,
   remove: noop,
 });
 
@@ -148,6 +161,9 @@ export function createActivatorMetrics(registry: Registry = new Registry()): Act
         },
         observeColdStart(seconds): void {
           totalChild.observe(seconds);
+        },
+        requestTotals(): RequestTotals {
+          return { count: durationSeries.count, buckets: Array.from(durationSeries.counts) };
         },
         remove(): void {
           if (!sources.delete(source)) return;

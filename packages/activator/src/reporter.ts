@@ -6,7 +6,7 @@
  *
  * Mirrors Knative:
  *  - a revision whose average concurrency was 0 for a whole period is reported once (as 0) and then forgotten, so
- *    the autoscaler sees silence, not zeros, for idle revisions (contract §6);
+ *    the autoscaler sees silence, not zeros, for idle revisions (docs/contract/activator-autoscaler-routing.md §6);
  *  - the poke stands for "concurrency 1, one request" (the autoscaler records it so: `Autoscaler.poke`), so the
  *    first report after a poke subtracts that one request (`firstRequest` adjustment in `computeReport`).
  * Differs: Knative pokes on the first request of a revision it has no stats entry for; kdp pokes on the first

@@ -144,4 +144,28 @@ describe('RevisionBackends over a real queue-proxy probe', () => {
     expect(ev.log).toEqual(['ready ns/rev p1', 'removed ns/rev p1', 'ready ns/rev p1']);
     expect(ev.ready[1]?.upstream.port).toBe(2);
   });
+
+  it('podUnreachable: a ready pod leaves load balancing at once, is probed again, and returns when a probe passes', async () => {
+    let healthy = true;
+    const probes: string[] = [];
+    const ev = events();
+    const b = backends(ev, (host, port) => {
+      probes.push(`${host}:${String(port)}`);
+      return Promise.resolve(healthy);
+    });
+    b.podStarted('ns/rev', 'p1', '127.0.0.1', 9);
+    await until(() => ev.ready.length === 1);
+    healthy = false;
+    const before = probes.length;
+    b.podUnreachable('ns/rev', 'p1');
+    expect(ev.log).toEqual(['ready ns/rev p1', 'removed ns/rev p1']);
+    expect(b.status('ns/rev')[0]?.phase).toBe('probing');
+    await until(() => probes.length >= before + 3);
+    healthy = true;
+    await until(() => ev.ready.length === 2);
+    expect(ev.log).toEqual(['ready ns/rev p1', 'removed ns/rev p1', 'ready ns/rev p1']);
+    // Not ready: nothing to do.
+    b.podUnreachable('ns/rev', 'nope');
+    expect(ev.log).toHaveLength(3);
+  });
 });

@@ -15,7 +15,7 @@
  * is `podStopping` here); no ClusterIP fallback and no mesh detection.
  */
 import { Upstream } from '@kdp/core';
-import type { Logger } from '@kdp/core';
+import type { Logger, UnreachableHandler } from '@kdp/core';
 import type { Clock } from './clock.js';
 import type { ProbeFn } from './prober.js';
 
@@ -67,12 +67,16 @@ export interface RevisionBackendsOptions {
   readonly probeGiveUpMs?: number;
   /** Idle keep-alive connections kept per pod; Knative MAX_IDLE_PROXY_CONNS_PER_HOST 100. */
   readonly maxIdlePerPod?: number;
+  /** Every pod's failover hook (the engine calls it for a request that never reached the pod's app). */
+  readonly onUnreachable?: UnreachableHandler;
 }
 
 class Pod {
   phase: PodPhase = 'probing';
   probes = 0;
   readyAtMs = 0;
+  /** Start of the current probing round: `startedAtMs`, or when a ready pod was found unreachable. */
+  probingSinceMs: number;
   timer: NodeJS.Timeout | null = null;
   abort: AbortController | null = null;
   readonly upstream: Upstream;
@@ -84,8 +88,10 @@ class Pod {
     port: number,
     maxIdle: number,
     readonly startedAtMs: number,
+    onUnreachable: UnreachableHandler | null,
   ) {
-    this.upstream = new Upstream({ host, port, maxIdle, maxConnections: MAX_CONNECTIONS_PER_POD });
+    this.probingSinceMs = startedAtMs;
+    this.upstream = new Upstream({ host, port, maxIdle, maxConnections: MAX_CONNECTIONS_PER_POD, onUnreachable });
   }
 
   /** Stop probing. */
@@ -108,6 +114,7 @@ export class RevisionBackends {
   readonly #timeoutMs: number;
   readonly #giveUpMs: number;
   readonly #maxIdle: number;
+  readonly #onUnreachable: UnreachableHandler | null;
   #closed = false;
 
   constructor(opts: RevisionBackendsOptions) {
@@ -123,6 +130,7 @@ export class RevisionBackends {
       throw new RangeError(`RevisionBackends maxIdlePerPod must be a non-negative integer, got ${String(maxIdle)}`);
     }
     this.#maxIdle = maxIdle;
+    this.#onUnreachable = opts.onUnreachable ?? null;
   }
 
   /** The runtime started a pod whose queue-proxy listens on `host:port`. A known pod id is restarted afresh. */
@@ -135,7 +143,7 @@ export class RevisionBackends {
     }
     const old = pods.get(podId);
     if (old !== undefined) this.#drop(old, pods);
-    const pod = new Pod(revKey, podId, host, port, this.#maxIdle, this.#clock.now());
+    const pod = new Pod(revKey, podId, host, port, this.#maxIdle, this.#clock.now(), this.#onUnreachable);
     pods.set(podId, pod);
     this.#logger.debug({ revision: revKey, pod: podId, address: pod.upstream.authority }, 'pod started; probing');
     this.#runProbe(pod);
@@ -149,6 +157,21 @@ export class RevisionBackends {
     pod.quiesce();
     pod.phase = 'stopping';
     if (wasReady) this.#listener.podRemoved(revKey, podId);
+  }
+
+  /**
+   * A request to the pod proved that it cannot serve (its queue-proxy refused the connection, or could not reach the
+   * app): out of load balancing at once, and back to probing, instead of failing every request until the runtime
+   * or a probe notices. It returns when a probe passes again.
+   */
+  podUnreachable(revKey: string, podId: string): void {
+    const pod = this.#revisions.get(revKey)?.get(podId);
+    if (pod === undefined || pod.phase !== 'ready') return;
+    pod.phase = 'probing';
+    pod.probingSinceMs = this.#clock.now();
+    this.#logger.warn({ revision: revKey, pod: podId, address: pod.upstream.authority }, 'pod unreachable; out of load balancing until a probe passes');
+    this.#listener.podRemoved(revKey, podId);
+    this.#runProbe(pod);
   }
 
   /** The pod is gone. */
@@ -231,7 +254,7 @@ export class RevisionBackends {
       this.#listener.podReady(pod.revKey, readyView(pod));
       return;
     }
-    if (now - pod.startedAtMs >= this.#giveUpMs) {
+    if (now - pod.probingSinceMs >= this.#giveUpMs) {
       pod.phase = 'failed';
       this.#logger.warn(
         { revision: pod.revKey, pod: pod.podId, address: pod.upstream.authority, probes: pod.probes, giveUpMs: this.#giveUpMs },

@@ -6,15 +6,19 @@
  *   podStarted / podStopping / podStopped           from the runtime, as pods come and go.
  * Pod events may arrive before the revision is upserted; its throttler then starts with the pods already ready.
  */
-import type { Logger, Timeouts } from '@kdp/core';
+import type { Logger, Timeouts, UnreachableHandler } from '@kdp/core';
 import type { Clock, Rng } from './clock.js';
 import { ColdStart } from './cold-start.js';
+import type { ColdStartRecord } from './cold-start.js';
 import { NOOP_REVISION_METRICS } from './metrics.js';
 import type { ActivatorMetrics, RevisionMetrics } from './metrics.js';
 import type { ProbeFn } from './prober.js';
 import { RevisionBackends } from './revision-backends.js';
 import type { BackendsListener, PodStatus, ReadyPod } from './revision-backends.js';
-import { RevisionThrottler } from './throttler.js';
+import { RevisionThrottler, ThrottleTicket } from './throttler.js';
+
+/** Every pod upstream's failover hook: the request's ticket (`ex.state`, set by the handler) decides. */
+const failover: UnreachableHandler = (ex, cause) => ex.state instanceof ThrottleTicket && ex.state.onUpstreamUnreachable(cause);
 
 /** What the activator needs of a Knative Revision spec. */
 export interface RevisionSpec {
@@ -49,6 +53,8 @@ export class RevisionEntry {
   coldStart: ColdStart | null = null;
   /** An episode whose pod became ready; the next request sent to a pod measures its first byte. */
   awaitingFirstByte: ColdStart | null = null;
+  /** The last cold start that ended with a first byte. */
+  lastColdStart: ColdStartRecord | null = null;
 
   constructor(
     readonly key: string,
@@ -110,6 +116,7 @@ export class Revisions {
       ...(opts.probeTimeoutMs === undefined ? {} : { probeTimeoutMs: opts.probeTimeoutMs }),
       ...(opts.probeGiveUpMs === undefined ? {} : { probeGiveUpMs: opts.probeGiveUpMs }),
       ...(opts.maxIdlePerPod === undefined ? {} : { maxIdlePerPod: opts.maxIdlePerPod }),
+      onUnreachable: failover,
     };
     this.backends = new RevisionBackends(backendOpts);
   }
@@ -178,6 +185,11 @@ export class Revisions {
   /** Runtime event: the pod is about to stop; it takes no new requests from now on. */
   podStopping(revKey: string, podId: string): void {
     this.backends.podStopping(revKey, podId);
+  }
+
+  /** A request found the pod unable to serve: out of load balancing until a probe passes again. */
+  podUnreachable(revKey: string, podId: string): void {
+    this.backends.podUnreachable(revKey, podId);
   }
 
   /** Runtime event: the pod is gone. */

@@ -5,10 +5,12 @@
  * endpoints can drop it), then the listener closes and in-flight requests get the grace period to finish.
  */
 import http from 'node:http';
-import { Http1Engine, createFallbackEngine, createLogger, listenOn as listen, shutdownOnSignals } from '@kdp/core';
+import { ConfigError, Http1Engine, createFallbackEngine, createLogger, listenOn as listen, shutdownOnSignals } from '@kdp/core';
 import type { Logger } from '@kdp/core';
 import { Registry } from 'prom-client';
 import { createActivator } from './activator.js';
+import { createClusterMode } from './cluster.js';
+import type { ClusterMode } from './cluster.js';
 import type { Activator } from './activator.js';
 import { parseConfig } from './config.js';
 import type { Config } from './config.js';
@@ -18,21 +20,37 @@ import type { AutoscalerSink } from './reporter.js';
 export interface StandaloneActivator {
   readonly config: Config;
   readonly activator: Activator;
-  readonly ports: { readonly serving: number; readonly metrics: number };
+  /** `h2c` is Knative's second listener (8013), cluster mode only; 0 otherwise. */
+  readonly ports: { readonly serving: number; readonly h2c: number; readonly metrics: number };
+  /** Cluster mode: the autoscaler connection and Kubernetes source; null in table mode. */
+  readonly cluster: ClusterMode | null;
   /** Drain (probes fail, keep serving for `drainMs`), then close. Resolves when done; idempotent. */
   shutdown(): Promise<void>;
 }
 
 export interface StartOptions {
-  /** Where stats go; default: logged at debug level (kdp has no websocket sink to Knative's autoscaler yet). */
+  /** Where stats go; default: the autoscaler websocket in cluster mode, logged at debug level in table mode. */
   readonly sink?: AutoscalerSink;
+  /** Cluster mode: first informer retry delay (tests). */
+  readonly kubeInitialBackoffMs?: number;
 }
 
 export async function startActivator(config: Config, logger: Logger, opts: StartOptions = {}): Promise<StandaloneActivator> {
-  const sink: AutoscalerSink = opts.sink ?? {
-    report: (revision, stat) => logger.debug({ revision, ...stat }, 'stat'),
-    poke: (revision) => logger.debug({ revision }, 'poke'),
-  };
+  const cluster =
+    config.kubernetes === null
+      ? null
+      : createClusterMode({
+          config: config.kubernetes,
+          podName: config.podName,
+          clusterDomain: config.clusterDomain,
+          logger,
+          ...(opts.kubeInitialBackoffMs === undefined ? {} : { initialBackoffMs: opts.kubeInitialBackoffMs }),
+        });
+  const sink: AutoscalerSink = opts.sink ??
+    cluster?.sink ?? {
+      report: (revision, stat) => logger.debug({ revision, ...stat }, 'stat'),
+      poke: (revision) => logger.debug({ revision }, 'poke'),
+    };
   const registry = new Registry();
   const activator = createActivator({
     logger,
@@ -50,8 +68,11 @@ export async function startActivator(config: Config, logger: Logger, opts: Start
     for (const pod of rev.pods) activator.revisions.podStarted(key, pod.id, pod.host, pod.port);
   }
 
+  const handler = cluster === null ? activator.handler : cluster.attach(activator, registry);
   // HTTP/1.0, Expect, websockets and h2c go to the node:http/http2 fallback on the same port, as in the queue-proxy.
-  const engine = new Http1Engine({ handler: activator.handler, fallback: createFallbackEngine({ handler: activator.handler }) });
+  const engine = new Http1Engine({ handler, fallback: createFallbackEngine({ handler }) });
+  // Knative's h2c port (8013) in cluster mode: the same handler; prior-knowledge h2c is detected on either port.
+  const h2cEngine = cluster === null ? null : new Http1Engine({ handler, fallback: createFallbackEngine({ handler }) });
   const metricsServer = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
@@ -68,14 +89,17 @@ export async function startActivator(config: Config, logger: Logger, opts: Start
 
   let serving: number;
   let metricsPort: number;
+  let h2cPort = 0;
   try {
-    [serving, metricsPort] = await Promise.all([
+    [serving, metricsPort, h2cPort] = await Promise.all([
       engine.listen(config.port, config.bindHost),
       listen(metricsServer, config.metricsPort, config.bindHost),
+      h2cEngine === null ? Promise.resolve(0) : h2cEngine.listen(config.h2cPort, config.bindHost),
     ]);
   } catch (err) {
     activator.close();
-    await engine.close(0);
+    cluster?.close();
+    await Promise.all([engine.close(0), h2cEngine?.close(0)]);
     metricsServer.close();
     throw err;
   }
@@ -85,15 +109,18 @@ export async function startActivator(config: Config, logger: Logger, opts: Start
   return {
     config,
     activator,
-    ports: { serving, metrics: metricsPort },
+    ports: { serving, h2c: h2cPort, metrics: metricsPort },
+    cluster,
     shutdown(): Promise<void> {
       done ??= (async () => {
         activator.drain();
         logger.info({ drainMs: config.drainMs }, 'draining: probes fail, requests are still served');
         if (config.drainMs > 0) await new Promise((r) => setTimeout(r, config.drainMs));
         logger.info({ graceMs: config.shutdownGraceMs }, 'closing the listener; waiting for in-flight requests');
-        await engine.close(config.shutdownGraceMs);
+        // Informers and the autoscaler link stay up until here: buffered requests still need pods, and stats flow.
+        await Promise.all([engine.close(config.shutdownGraceMs), h2cEngine?.close(config.shutdownGraceMs)]);
         activator.close();
+        cluster?.close();
         metricsServer.closeAllConnections();
         await new Promise<void>((r) => metricsServer.close(() => r()));
         logger.info('stopped');
@@ -109,7 +136,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     config = parseConfig(env);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    // One stderr line per problem, as the queue-proxy reports its configuration.
+    process.stderr.write(err instanceof ConfigError ? `${err.lines.join('\n')}\n` : `${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
     return;
   }
@@ -124,6 +152,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
   // Signal handlers first: whoever waits for the "ready" line may send SIGTERM the moment it reads it.
   shutdownOnSignals({ logger, shutdown: () => act.shutdown() });
-  logger.info({ ports: act.ports, revisions: config.revisions.length, clusterDomain: config.clusterDomain }, 'activator ready');
+  const k = config.kubernetes;
+  logger.info(
+    k === null
+      ? { ports: act.ports, revisions: config.revisions.length, clusterDomain: config.clusterDomain }
+      : { ports: act.ports, mode: 'kubernetes', api: k.connection.server, credentials: k.connection.source, autoscaler: k.autoscalerUrl, clusterDomain: config.clusterDomain },
+    'activator ready',
+  );
 }
 

@@ -12,13 +12,13 @@
  *
  * Differences from Knative, deliberate:
  *  - The buffer is bounded for real: at most `maxBuffered` requests wait per revision, beyond that `acquire`
- *    answers `'rejected'`. Knative's bound is QueueDepth + MaxInt32, i.e. none (contract §1.3).
+ *    answers `'rejected'`. Knative's bound is QueueDepth + MaxInt32, i.e. none (docs/contract/activator-autoscaler-routing.md §1.3).
  *  - cc = 0 uses the same core `Breaker` (capacity 0 or MaxInt32) instead of Knative's `infiniteBreaker`: the effect
  *    is the same (everyone waits for the first pod, then nobody waits), and waiters are released in arrival order.
  *  - No ClusterIP mode and no activator subsetting: kdp's runtime tells the activator every pod directly.
  */
 import { Breaker, MAX_BREAKER_CAPACITY } from '@kdp/core';
-import type { BreakerWaiter, Upstream } from '@kdp/core';
+import type { BreakerWaiter, UnreachableCause, Upstream } from '@kdp/core';
 import type { Rng } from './clock.js';
 import { lbPolicyFor } from './lb-policy.js';
 import type { LbPolicy } from './lb-policy.js';
@@ -48,6 +48,14 @@ export abstract class ThrottleTicket implements BreakerWaiter {
    * `'no-pod'` if the invariant was found broken (a bug; answer 503).
    */
   abstract onThrottleFailed(reason: ThrottleFailure): void;
+
+  /**
+   * The request sent on this ticket never reached the pod's app (see `UnreachableHandler`); true when the ticket's
+   * owner took the request over to send it elsewhere. Default: no.
+   */
+  onUpstreamUnreachable(_cause: UnreachableCause): boolean {
+    return false;
+  }
 
   /** Breaker callback; not for callers. */
   onBreakerGrant(): void {

@@ -1,4 +1,4 @@
-// serving: pkg/autoscaler/metrics/sample_size_test.go, plus the contract's examples.
+// serving: pkg/autoscaler/metrics/sample_size_test.go, plus the examples in docs/contract/activator-autoscaler-routing.md §2.3.
 import { describe, expect, it } from 'vitest';
 import { populationMeanSampleSize } from './sample-size.js';
 

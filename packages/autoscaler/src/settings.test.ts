@@ -6,7 +6,7 @@ import { resolveRevisionSettings } from './settings.js';
 const K = 'autoscaling.knative.dev/';
 const cfg = DEFAULT_AUTOSCALER_CONFIG;
 
-// serving: pkg/reconciler/autoscaling/resources/target_test.go TestResolveMetricTarget, and the contract's table.
+// serving: pkg/reconciler/autoscaling/resources/target_test.go TestResolveMetricTarget, and the table in docs/contract/activator-autoscaler-routing.md §2.2.
 describe('resolveRevisionSettings: target resolution', () => {
   it.each<{ name: string; cc?: number; ann?: Record<string, string>; config?: Partial<AutoscalerConfig>; target: number; total: number }>([
     { name: 'cc=0: default 100 × 70 %', target: 70, total: 100 },

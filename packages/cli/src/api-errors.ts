@@ -5,7 +5,17 @@ import { formatFieldIssues } from '@kdp/router';
 import { InvalidObjectError } from './objects/service-input.js';
 import { GROUP } from './objects/types.js';
 
-export type StatusReason = 'BadRequest' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'MethodNotAllowed' | 'InternalError';
+export type StatusReason =
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'MethodNotAllowed'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'InternalError';
 
 export interface StatusDetails {
   name?: string;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApi } from './api.js';
 import { Reconciler } from './reconciler.js';
 import { Store } from './store.js';
@@ -14,9 +14,15 @@ function setup(): { app: FastifyInstance; cp: FakeControlPlane } {
   const cp = new FakeControlPlane();
   const r = new Reconciler({ store: Store.memory(), controlPlane: cp });
   r.start();
-  const app = buildApi(r);
+  const app = buildApi(r, { token: TOKEN });
   apps.push(app);
   return { app, cp };
+}
+
+const TOKEN = 'test-token';
+/** What the kdp CLI sends: the local credential (api-guard.test.ts covers requests without it). */
+function inject(app: FastifyInstance, o: InjectOptions): Promise<LightMyRequestResponse> {
+  return app.inject({ ...o, headers: { authorization: `Bearer ${TOKEN}`, ...o.headers } });
 }
 
 const base = '/apis/serving.knative.dev/v1';
@@ -30,34 +36,34 @@ const hello = {
 describe('control API', () => {
   it('serves /healthz', async () => {
     const { app } = setup();
-    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    const res = await inject(app, { method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('ok');
   });
 
   it('creates, reads, lists, replaces and deletes services in Knative shapes', async () => {
     const { app, cp } = setup();
-    const created = await app.inject({ method: 'POST', url: `${base}/namespaces/default/services`, payload: hello });
+    const created = await inject(app, { method: 'POST', url: `${base}/namespaces/default/services`, payload: hello });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ kind: 'Service', metadata: { name: 'hello', namespace: 'default', generation: 1 } });
     cp.ready('default/hello-00001');
 
-    const got = await app.inject({ method: 'GET', url: `${base}/namespaces/default/services/hello` });
+    const got = await inject(app, { method: 'GET', url: `${base}/namespaces/default/services/hello` });
     expect(got.json()).toMatchObject({ status: { url: 'http://hello.default.localhost:8080', latestReadyRevisionName: 'hello-00001' } });
-    const list = await app.inject({ method: 'GET', url: `${base}/services` });
+    const list = await inject(app, { method: 'GET', url: `${base}/services` });
     expect(list.json()).toMatchObject({ kind: 'ServiceList', items: [{ metadata: { name: 'hello' } }] });
-    const revs = await app.inject({ method: 'GET', url: `${base}/namespaces/default/revisions?labelSelector=serving.knative.dev/service%3Dhello` });
+    const revs = await inject(app, { method: 'GET', url: `${base}/namespaces/default/revisions?labelSelector=serving.knative.dev/service%3Dhello` });
     expect(revs.json()).toMatchObject({ kind: 'RevisionList', items: [{ metadata: { name: 'hello-00001' }, status: { actualReplicas: 1 } }] });
-    const routes = await app.inject({ method: 'GET', url: `${base}/namespaces/default/routes` });
+    const routes = await inject(app, { method: 'GET', url: `${base}/namespaces/default/routes` });
     expect(routes.json()).toMatchObject({ kind: 'RouteList', items: [{ status: { traffic: [{ revisionName: 'hello-00001', percent: 100 }] } }] });
-    const cfg = await app.inject({ method: 'GET', url: `${base}/namespaces/default/configurations/hello` });
+    const cfg = await inject(app, { method: 'GET', url: `${base}/namespaces/default/configurations/hello` });
     expect(cfg.json()).toMatchObject({ kind: 'Configuration', metadata: { generation: 1 } });
 
-    const put = await app.inject({ method: 'PUT', url: `${base}/namespaces/default/services/hello`, payload: { ...hello, spec: { ...hello.spec, traffic: [{ latestRevision: true, percent: 100, tag: 'x' }] } } });
+    const put = await inject(app, { method: 'PUT', url: `${base}/namespaces/default/services/hello`, payload: { ...hello, spec: { ...hello.spec, traffic: [{ latestRevision: true, percent: 100, tag: 'x' }] } } });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ metadata: { generation: 2 } });
 
-    const del = await app.inject({ method: 'DELETE', url: `${base}/namespaces/default/services/hello` });
+    const del = await inject(app, { method: 'DELETE', url: `${base}/namespaces/default/services/hello` });
     expect(del.json()).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'hello', kind: 'services' } });
     expect(cp.removed).toEqual(['default/hello-00001']);
   });
@@ -72,8 +78,8 @@ describe('control API', () => {
     ['GET', '/services?labelSelector=%3D%3D', undefined, 400, 'BadRequest', 'unable to parse requirement'],
   ])('%s %s → %d %s', async (method, path, payload, code, reason, message) => {
     const { app } = setup();
-    const res = await app.inject({
-      method: method as 'GET',
+    const res = await inject(app, {
+      method: method,
       url: `${base}/namespaces/default${path}`,
       ...(payload !== undefined && typeof payload === 'string' ? { payload, headers: { 'content-type': 'application/json' } } : payload !== undefined ? { payload } : {}),
     });
@@ -84,18 +90,18 @@ describe('control API', () => {
 
   it('answers a conflicting create with 409 AlreadyExists', async () => {
     const { app } = setup();
-    await app.inject({ method: 'POST', url: `${base}/namespaces/default/services`, payload: hello });
-    const res = await app.inject({ method: 'POST', url: `${base}/namespaces/default/services`, payload: hello });
+    await inject(app, { method: 'POST', url: `${base}/namespaces/default/services`, payload: hello });
+    const res = await inject(app, { method: 'POST', url: `${base}/namespaces/default/services`, payload: hello });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ reason: 'AlreadyExists', message: 'services.serving.knative.dev "hello" already exists' });
   });
 
   it('answers unknown paths and bad namespaces with Status bodies', async () => {
     const { app } = setup();
-    const res = await app.inject({ method: 'GET', url: '/nope' });
+    const res = await inject(app, { method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ kind: 'Status', reason: 'NotFound' });
-    const bad = await app.inject({ method: 'GET', url: `${base}/namespaces/Bad_NS/services` });
+    const bad = await inject(app, { method: 'GET', url: `${base}/namespaces/Bad_NS/services` });
     expect(bad.statusCode).toBe(400);
   });
 });

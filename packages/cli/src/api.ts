@@ -1,17 +1,17 @@
 // The control API: Knative's REST paths (`/apis/serving.knative.dev/v1/namespaces/:ns/<resource>[/:name]`) over
 // the reconciler, so that anything speaking Kubernetes-style JSON (the `kdp` CLI, curl, a script) can drive the
 // local platform. Errors are Kubernetes `Status` bodies, made in one place (api-errors.ts). Binds to 127.0.0.1 by
-// default: nothing here is authenticated.
+// default; api-guard.ts refuses foreign Hosts and Origins, non-JSON bodies, and changes without the local credential.
 
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { dns1123LabelErrors } from '@kdp/router';
 import { ApiError, toStatus, type KubeStatus } from './api-errors.js';
+import { installApiGuard, type ApiGuardOptions } from './api-guard.js';
+import { BODY_LIMIT_BYTES } from './api-limits.js';
 import { InvalidObjectError } from './objects/service-input.js';
 import { API_PREFIX, API_VERSION, GROUP, type KnativeObject, type ObjectList } from './objects/types.js';
 import { parseLabelSelector, type Reconciler } from './reconciler.js';
 
-/** Largest request body: a Service is a few KiB; 1 MiB leaves room for long env lists and stops accidents. */
-const BODY_LIMIT_BYTES = 1024 * 1024;
 
 interface NsParams {
   ns: string;
@@ -23,11 +23,14 @@ interface ListQuery {
   labelSelector?: string;
 }
 
-export function buildApi(reconciler: Reconciler): FastifyInstance {
+export function buildApi(reconciler: Reconciler, guard: ApiGuardOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+  // JSON only: fastify's default text/plain parser would let a cross-site form post a body without a preflight.
+  app.removeContentTypeParser('text/plain');
+  installApiGuard(app, guard);
 
-  app.setErrorHandler((err: FastifyError | Error, _req, reply) => {
-    const status = toStatus(normalise(err));
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const status = toStatus(normalise(err, req));
     void reply.code(status.code).send(status);
   });
   app.setNotFoundHandler((req, reply) => {
@@ -120,9 +123,19 @@ function success(name: string, kind: string): KubeStatus {
 }
 
 /** fastify's own errors (bad JSON, wrong content type, body too large) keep their status and message. */
-function normalise(err: FastifyError | Error): unknown {
+function normalise(err: FastifyError | Error, req: FastifyRequest): unknown {
   if (err instanceof ApiError || err instanceof InvalidObjectError) return err;
   const statusCode = (err as FastifyError).statusCode;
+  if (statusCode === 413) {
+    const length = req.headers['content-length'];
+    const size = length === undefined ? 'larger than that' : `${length} bytes`;
+    return new ApiError(
+      413,
+      'RequestEntityTooLarge',
+      `request body is ${size}; the control API accepts at most ${String(BODY_LIMIT_BYTES)} bytes (1 MiB) per object. ` +
+        'A Service is normally a few KiB: look for a large env value or a file pasted into it',
+    );
+  }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return new ApiError(statusCode, statusCode === 405 ? 'MethodNotAllowed' : 'BadRequest', err.message);
   }

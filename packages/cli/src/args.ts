@@ -47,6 +47,12 @@ export function parse<O extends OptionSpec>(args: readonly string[], options: O,
     return { values: r.values, positionals: r.positionals };
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err);
+    if (/^Unknown option '--image'/.test(message)) {
+      throw new UsageError(
+        `--image: kdp runs local commands, not container images; give the program and its arguments with --cmd "PROGRAM ARGS…" (for example --cmd "node server.js")`,
+        command,
+      );
+    }
     throw new UsageError(message, command);
   }
 }

@@ -1,4 +1,5 @@
 // The CLI in-process against a real control API over a fake control plane: output shapes and exit codes.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from './api.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   };
   const r = new Reconciler({ store: Store.memory(), controlPlane: cp });
   r.start();
-  app = buildApi(r);
+  app = buildApi(r, { token: 'cli-test-token' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   server = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
@@ -52,8 +53,8 @@ async function kdp(...argv: string[]): Promise<{ code: number; out: string; err:
       return new Promise((r) => setTimeout(r, ms));
     },
     cwd: '/srv/app',
-    env: { KDP_SERVER: server },
-    readText: (f) => Promise.resolve(f === 'svc.yaml' ? YAML : ''),
+    env: { KDP_SERVER: server, KDP_API_TOKEN: 'cli-test-token' },
+    readText: (f) => Promise.resolve(FILES[f] ?? ''),
   };
   const code = await run(argv, io);
   return { code, out, err };
@@ -74,6 +75,45 @@ spec:
             - name: TARGET
               value: YAML
 `;
+
+const WD_YAML = `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: wd-rel
+spec:
+  template:
+    spec:
+      containers:
+        - command: [node, app.js]
+          workingDir: sub
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: wd-abs
+spec:
+  template:
+    spec:
+      containers:
+        - command: [node, app.js]
+          workingDir: /opt/x
+`;
+
+const BIG_YAML = `apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: big
+spec:
+  template:
+    spec:
+      containers:
+        - command: [node, app.js]
+          env:
+            - name: BLOB
+              value: ${'x'.repeat(5 * 1024 * 1024)}
+`;
+
+const FILES: Readonly<Record<string, string>> = { 'svc.yaml': YAML, 'wd.yaml': WD_YAML, 'big.yaml': BIG_YAML };
 
 describe('kdp CLI (in-process, fake control plane)', () => {
   it('creates a service, waits with progress lines and prints the URL', async () => {
@@ -158,6 +198,50 @@ describe('kdp CLI (in-process, fake control plane)', () => {
     expect(r.out).toContain("Service 'yamlsvc' created to latest revision 'yamlsvc-v1' is available at URL:");
     r = await kdp('apply', '-f', 'svc.yaml');
     expect(r.out).toBe("No changes to apply to service 'yamlsvc' in namespace 'default'.\n");
+    // The relative `app.js` runs from the caller's directory (io.cwd), as with --cmd.
+    expect(cp.revisions.get('default/yamlsvc-v1')?.container.workingDir).toBe('/srv/app');
+  });
+
+  it('resolves a relative workingDir in a YAML against the caller, and keeps an absolute one', async () => {
+    const r = await kdp('apply', '-f', 'wd.yaml', '--no-wait');
+    expect(r.code).toBe(0);
+    expect(cp.revisions.get('default/wd-rel-00001')?.container.workingDir).toBe('/srv/app/sub');
+    expect(cp.revisions.get('default/wd-abs-00001')?.container.workingDir).toBe('/opt/x');
+    expect((await kdp('service', 'delete', 'wd-rel', 'wd-abs')).code).toBe(0);
+  });
+
+  it('refuses an object over the size limit before sending it, with its size, the limit and what to do', async () => {
+    const r = await kdp('apply', '-f', 'big.yaml');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^kdp: the object is 5\.0 MiB \(\d+ bytes\) as JSON; the kdp control API accepts at most 1\.0 MiB \(1048576 bytes\) per object\. A Service is normally a few KiB: look for a large env value or a file pasted into it\n$/,
+    );
+    expect(r.err).not.toContain('cannot reach');
+  });
+
+  it('says that kdp runs local commands when given --image', async () => {
+    for (const verb of ['create', 'update']) {
+      const r = await kdp('service', verb, 'img', '--image', 'ghcr.io/knative/helloworld-go');
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `kdp: --image: kdp runs local commands, not container images; give the program and its arguments with --cmd "PROGRAM ARGS…" (for example --cmd "node server.js")\nRun 'kdp service ${verb} --help' for usage.\n`,
+      );
+    }
+  });
+
+  it('names the kdp serve flag that allows --scale-init 0', async () => {
+    const r = await kdp('service', 'create', 'zero', '--cmd', 'node app.js', '--scale-init', '0');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('initial-scale=0 not allowed by cluster (kdp serve --allow-zero-initial-scale allows it)');
+  });
+
+  it('kdp help --help shows the overview', async () => {
+    for (const args of [['help', '--help'], ['help', '-h']]) {
+      const r = await kdp(...args);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('Usage: kdp');
+      expect(r.err).toBe('');
+    }
   });
 
   it('deletes services', async () => {
@@ -166,9 +250,22 @@ describe('kdp CLI (in-process, fake control plane)', () => {
     expect(r.out).toBe("Service 'yamlsvc' successfully deleted in namespace 'default'.\nService 'broken' successfully deleted in namespace 'default'.\n");
   });
 
-  it('says how to start the server when none is listening', async () => {
+  it('says how to start the server when none is listening (a refused connection)', async () => {
+    // A port that was free a moment ago: connecting to it is refused. (Port 1 would not do: fetch refuses it itself.)
+    const closed = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const r = await kdp('service', 'list', '--server', `http://127.0.0.1:${String(closed)}`);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`kdp: cannot reach kdp server at http://127.0.0.1:${String(closed)} — start it with \`npm start\`\n`);
+  });
+
+  it('says when fetch will not connect to a port at all', async () => {
     const r = await kdp('service', 'list', '--server', 'http://127.0.0.1:1');
     expect(r.code).toBe(1);
-    expect(r.err).toBe('kdp: cannot reach kdp server at http://127.0.0.1:1 — start it with `npm start`\n');
+    expect(r.err).toBe('kdp: port 1 of http://127.0.0.1:1 is one Node.js fetch refuses to connect to (a blocked port); start kdp serve with another --api-port\n');
   });
 });

@@ -19,6 +19,12 @@ const NOUNS: Readonly<Record<string, string>> = {
   rev: 'revision',
   route: 'route',
   routes: 'route',
+  broker: 'broker',
+  brokers: 'broker',
+  trigger: 'trigger',
+  triggers: 'trigger',
+  source: 'source',
+  sources: 'source',
 };
 
 const VERBS: Readonly<Record<string, string>> = { ls: 'list', rm: 'delete' };
@@ -35,6 +41,21 @@ const COMMANDS: Readonly<Record<string, () => Promise<Handler>>> = {
   'route list': async () => (await import('./commands/route.js')).routeList,
   'route describe': async () => (await import('./commands/route.js')).routeDescribe,
   apply: async () => (await import('./commands/apply.js')).apply,
+  'broker create': async () => (await import('./commands/broker.js')).brokerCreate,
+  'broker list': async () => (await import('./commands/broker.js')).brokerList,
+  'broker describe': async () => (await import('./commands/broker.js')).brokerDescribe,
+  'broker delete': async () => (await import('./commands/broker.js')).brokerDelete,
+  'broker dead-letters': async () => (await import('./commands/broker.js')).brokerDeadLetters,
+  'trigger create': async () => (await import('./commands/trigger.js')).triggerCreate,
+  'trigger update': async () => (await import('./commands/trigger.js')).triggerUpdate,
+  'trigger list': async () => (await import('./commands/trigger.js')).triggerList,
+  'trigger describe': async () => (await import('./commands/trigger.js')).triggerDescribe,
+  'trigger delete': async () => (await import('./commands/trigger.js')).triggerDelete,
+  'source ping create': async () => (await import('./commands/source.js')).pingCreate,
+  'source ping update': async () => (await import('./commands/source.js')).pingUpdate,
+  'source ping list': async () => (await import('./commands/source.js')).pingList,
+  'source ping describe': async () => (await import('./commands/source.js')).pingDescribe,
+  'source ping delete': async () => (await import('./commands/source.js')).pingDelete,
 };
 
 const SERVE_OPTIONS = {
@@ -43,10 +64,15 @@ const SERVE_OPTIONS = {
   'router-host': { type: 'string' },
   'api-port': { type: 'string' },
   'api-host': { type: 'string' },
+  'api-allowed-hosts': { type: 'string' },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   domain: { type: 'string' },
   'tag-header-routing': { type: 'string' },
+  'eventing-sync': { type: 'string' },
+  'eventing-backend': { type: 'string' },
+  'allow-zero-initial-scale': { type: 'boolean' },
 } as const;
 
 /** Runs one `kdp` invocation; resolves with the exit code (never, for a `serve` that keeps running). */
@@ -80,7 +106,12 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const rest = argv.slice(i);
   const first = rest[0];
   if (first === undefined || first === 'help') {
-    if (rest[1] !== undefined) return help(rest.slice(1).join(' '), io);
+    // `kdp help --help` / `kdp help -h`: the help of help is the overview.
+    if (rest[1] !== undefined && rest[1] !== '--help' && rest[1] !== '-h') return help(rest.slice(1).join(' '), io);
+    if (first === 'help' && rest[1] !== undefined) {
+      io.out(HELP);
+      return 0;
+    }
     if (first === undefined && leading.some((a) => a === '--version')) return version(io);
     io.out(HELP);
     return first === undefined && !leading.some((a) => a === '-h' || a === '--help') ? 2 : 0;
@@ -91,7 +122,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     const { values, positionals } = parse([...leading, ...rest.slice(1)], SERVE_OPTIONS, 'serve');
     if (values.help === true) return help('serve', io);
     if (positionals.length > 0) throw new UsageError(`'kdp serve' takes no arguments, got ${JSON.stringify(positionals.join(' '))}`, 'serve');
-    const cfg = serveConfig(values, io.env, io.cwd);
+    const cfg = serveConfig(values, io.env, io.cwd, io.stdoutIsTTY === true);
     const { serveUntilSignal } = await import('./commands/serve.js');
     return serveUntilSignal(cfg, io);
   }
@@ -104,12 +135,15 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   } else {
     const noun = NOUNS[first];
     if (noun === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}`, 'help');
-    const verbWord = rest[1];
-    if (verbWord === undefined || verbWord === '-h' || verbWord === '--help') return help(noun, io);
+    // `source ping create`: kn's sources have a kind between the noun and the verb.
+    const sub = noun === 'source' ? 1 : 0;
+    const verbWord = rest[1 + sub];
+    if (verbWord === undefined || verbWord === '-h' || verbWord === '--help') return help(sub === 1 ? `source ${rest[1] ?? ''}`.trim() : noun, io);
     const verb = VERBS[verbWord] ?? verbWord;
-    name = `${noun} ${verb}`;
-    if (COMMANDS[name] === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${noun} ${verbWord}`)}`, noun);
-    args = rest.slice(2);
+    const topic = sub === 1 ? `source ${rest[1] ?? ''}` : noun;
+    name = `${topic} ${verb}`;
+    if (COMMANDS[name] === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${topic} ${verbWord}`)}`, topic);
+    args = rest.slice(2 + sub);
   }
   const load = COMMANDS[name];
   if (load === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`, 'help');

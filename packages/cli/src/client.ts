@@ -3,6 +3,7 @@
 
 import { CliError } from './args.js';
 import type { KubeStatus } from './api-errors.js';
+import { BODY_LIMIT_BYTES } from './api-limits.js';
 import { API_PREFIX, type KnativeObject, type ObjectList, type Revision, type Route, type Service } from './objects/types.js';
 
 /** Default control API address (`kdp serve --api-port`). */
@@ -15,6 +16,33 @@ export class ServerUnreachableError extends CliError {
     super(`cannot reach kdp server at ${server} — start it with \`npm start\``);
     this.name = 'ServerUnreachableError';
   }
+}
+
+export class BodyTooLargeError extends CliError {
+  constructor(readonly size: number) {
+    super(
+      `the object is ${formatBytes(size)} as JSON; the kdp control API accepts at most ${formatBytes(BODY_LIMIT_BYTES)} per object. ` +
+        'A Service is normally a few KiB: look for a large env value or a file pasted into it',
+    );
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB (${String(n)} bytes)`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB (${String(n)} bytes)`;
+  return `${String(n)} bytes`;
+}
+
+/** The errno code of a fetch failure (undici puts the socket error in `cause`). */
+function errnoOf(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && typeof cur === 'object' && cur !== null; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('E')) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** A failure answered by the server: its Status message and HTTP code. */
@@ -31,11 +59,17 @@ export class ApiStatusError extends CliError {
 
 type Resource = 'services' | 'revisions' | 'routes' | 'configurations';
 
+/** Supplies the local credential (api-token.ts `readApiToken`); called once, on the first call that changes something. */
+export type TokenSource = () => Promise<string | undefined>;
+
 export class ApiClient {
   readonly server: string;
+  readonly #tokenSource: TokenSource;
+  #token: Promise<string | undefined> | undefined;
 
-  constructor(server: string) {
+  constructor(server: string, tokenSource: TokenSource = () => Promise.resolve(undefined)) {
     this.server = server.replace(/\/+$/, '');
+    this.#tokenSource = tokenSource;
   }
 
   list<T extends KnativeObject>(resource: Resource, ns: string | undefined, labelSelector?: string): Promise<ObjectList<T>> {
@@ -82,20 +116,48 @@ export class ApiClient {
     return this.get<Route>('routes', ns, name);
   }
 
+  /** Any other path of the control API (the Eventing commands use it). */
+  call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.#request(method, path, body);
+  }
+
   async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      const size = Buffer.byteLength(payload);
+      // Refused here rather than by the server: a server that answers 413 early and closes while a large body is still
+      // being sent makes fetch fail with a broken connection, which would say nothing about the size.
+      if (size > BODY_LIMIT_BYTES) throw new BodyTooLargeError(size);
+      headers['content-type'] = 'application/json';
+    }
+    if (method !== 'GET') {
+      const token = await (this.#token ??= this.#tokenSource());
+      if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    }
     let res: Response;
     try {
       res = await fetch(`${this.server}${path}`, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
+        headers,
+        ...(payload !== undefined && { body: payload }),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
       if (err instanceof Error && err.name === 'TimeoutError') {
         throw new CliError(`kdp server at ${this.server} did not answer ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`);
       }
-      throw new ServerUnreachableError(this.server);
+      const code = errnoOf(err);
+      if (err instanceof Error && err.cause instanceof Error && err.cause.message === 'bad port') {
+        throw new CliError(`port ${new URL(this.server).port} of ${this.server} is one Node.js fetch refuses to connect to (a blocked port); start kdp serve with another --api-port`);
+      }
+      // Only a refused connection (or an unknown name) means nobody is listening; anything else happened to a server.
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') throw new ServerUnreachableError(this.server);
+      throw new CliError(
+        `the connection to kdp server at ${this.server} failed during ${method} ${path}` +
+          `${payload === undefined ? '' : ` (sending ${String(Buffer.byteLength(payload))} bytes)`}: ${code ?? (err instanceof Error ? err.message : String(err))}`,
+      );
     }
     const text = await res.text();
     let data: unknown;

@@ -1,5 +1,7 @@
 // Usage text of `kdp` and of each command.
 
+import { EVENTING_SUMMARY, EVENTING_TOPICS } from './help-eventing.js';
+
 const GLOBAL = `Global options:
   --server URL        control API of \`kdp serve\` (default $KDP_SERVER, else http://127.0.0.1:8081)
   -n, --namespace NS  namespace (default "default")
@@ -24,9 +26,10 @@ Services (kn's commands and flags):
   revision delete NAME…      delete revisions that receive no traffic
   route list                 routes and their URLs
   route describe NAME        what a route serves, tag URLs included
-  apply -f FILE              create or replace Knative Services from YAML (- for stdin)
+  apply -f FILE              create or replace Knative Services, Brokers, Triggers, PingSources from YAML
   version                    print the version
 
+${EVENTING_SUMMARY}
 Aliases: services/svc/ksvc, revisions/rev, routes; ls = list, rm = delete.
 Read commands take -o json|yaml. Run 'kdp COMMAND --help' for a command's options.
 
@@ -45,10 +48,14 @@ const TEMPLATE = `Revision template options (each change makes a new revision):
   --concurrency-target N         autoscaling target of in-flight requests per pod
   --concurrency-utilization PCT  percentage of the target to aim for
   --scale-min N / --scale-max N  bounds of the pod count (min 0 allows scale to zero)
-  --scale-init N                 pods started with a new revision (default 1)
+  --scale-init N                 pods started with a new revision (default 1; 0 needs kdp serve
+                                 --allow-zero-initial-scale)
   --scale-window DURATION        autoscaling window, e.g. 60s
   --timeout SECONDS              request timeout (default 300)
   -a, --annotation KEY=VALUE     annotation on the service and revision (repeatable); KEY- removes it
+  -s, --sink SINK                set K_SINK to the sink's URL (broker:NAME, ksvc:NAME, a URL; - removes it), as
+                                 Knative's SinkBinding does
+  --ce-override KEY=VALUE        set K_CE_OVERRIDES: CloudEvent extensions the app should add (repeatable)
 `;
 
 const WAIT = `Waiting:
@@ -71,12 +78,24 @@ Options (environment variable in brackets):
   --router-port PORT   router port (KDP_ROUTER_PORT, default 8080)
   --router-host HOST   router address (KDP_ROUTER_HOST, default 127.0.0.1)
   --api-port PORT      control API port (KDP_API_PORT, default 8081)
-  --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1; it has no authentication)
-  --data-dir DIR       where state.json lives (KDP_DATA_DIR, default ~/.kdp)
+  --api-host HOST      control API address (KDP_API_HOST, default 127.0.0.1)
+  --api-allowed-hosts H,…  Host names the API answers to besides localhost, 127.0.0.1, [::1]
+                       (KDP_API_ALLOWED_HOSTS; protects against DNS rebinding)
+  --data-dir DIR       where state.json and api-token (the CLI's credential) live (KDP_DATA_DIR, default ~/.kdp)
   --domain DOMAIN      domain of service hosts (KDP_DOMAIN, default localhost)
   --tag-header-routing enabled|disabled
                        route Knative-Serving-Tag on the default host (KDP_TAG_HEADER_ROUTING, default enabled)
+  --allow-zero-initial-scale
+                       let revisions start at zero pods (--scale-init 0; KDP_ALLOW_ZERO_INITIAL_SCALE,
+                       default off, as Knative's allow-zero-initial-scale)
   --log-level LEVEL    fatal|error|warn|info|debug|trace|silent (KDP_LOG_LEVEL, default info)
+  --eventing-sync full|normal
+                       durability of accepted events in <data dir>/eventing.db (KDP_EVENTING_SYNC, default full:
+                       survives a power loss; normal: survives a crash of kdp serve)
+  --eventing-backend nats://HOST:PORT
+                       keep brokers on NATS JetStream, shared by every kdp serve using it (KDP_EVENTING_BACKEND)
+  --log-format F       pretty (one readable line per event; pods' output prefixed with the pod) or json
+                       (KDP_LOG_FORMAT; default pretty on a terminal, json otherwise)
 `,
   service: `Usage: kdp service create|update|list|describe|delete …
 
@@ -131,8 +150,10 @@ ${GLOBAL}`,
   'revision list': `Usage: kdp revision list [SERVICE] [options]
 
 Columns: traffic share, tags, generation, age, PODS (running or starting now: watch it go to 0 when idle),
-conditions and readiness.
+conditions and readiness. -o wide adds live numbers: RPS and P50/P99 latency over the last minute, IN-FLIGHT
+(+ queued in the activator) now, and the last COLD START (revision describe shows its phases).
   -s, --service NAME   only this service's revisions
+  -o wide              the columns above plus the live numbers
 
 ${OUTPUT}
 ${GLOBAL}`,
@@ -176,12 +197,13 @@ then waits for each to be ready. The process is the container's command and args
               - name: TARGET
                 value: World
 
-Relative paths are resolved from the container's workingDir, else from where \`kdp serve\` runs.
+Relative paths are resolved from the container's workingDir; a container without one (or with a relative one)
+runs in (or relative to) the directory you run \`kdp apply\` in, as with --cmd.
 
 ${WAIT}
 ${GLOBAL}`,
 };
 
 export function helpFor(topic: string): string | undefined {
-  return topic === 'help' ? HELP : TOPICS[topic];
+  return topic === 'help' ? HELP : (TOPICS[topic] ?? EVENTING_TOPICS[topic]);
 }

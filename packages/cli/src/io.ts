@@ -11,6 +11,8 @@ export interface Io {
   sleep(ms: number): Promise<void>;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** stdout is a terminal (`kdp serve` then logs pretty lines by default). */
+  readonly stdoutIsTTY?: boolean;
   /** A file's text; `-` is stdin. */
   readText(file: string): Promise<string>;
 }
@@ -23,6 +25,7 @@ export function processIo(): Io {
     sleep: (ms) => sleep(ms),
     cwd: process.cwd(),
     env: process.env,
+    stdoutIsTTY: process.stdout.isTTY,
     readText: async (file) => {
       if (file !== '-') return readFile(file, 'utf8');
       const chunks: Buffer[] = [];

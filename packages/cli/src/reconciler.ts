@@ -23,6 +23,7 @@ import {
   type TrafficSources,
 } from '@kdp/router';
 import { makeRevision, RuntimeConfigError, type Revision as RuntimeRevision } from '@kdp/runtime';
+import { DEFAULT_AUTOSCALER_CONFIG, type AutoscalerConfig } from '@kdp/autoscaler';
 import { alreadyExists, ApiError, conflict, notFound } from './api-errors.js';
 import { getCondition, readyStatus, setCondition, summarise, type ConditionInput } from './objects/conditions.js';
 import {
@@ -73,6 +74,8 @@ export interface ReconcilerOptions {
   readonly now?: () => number;
   readonly uid?: () => string;
   readonly logger?: ReconcilerLogger;
+  /** The platform's autoscaler settings the validation follows (`allowZeroInitialScale`); Knative's defaults. */
+  readonly autoscaler?: AutoscalerConfig;
 }
 
 /** `a=b,c!=d` label selectors (equality-based only). */
@@ -90,12 +93,15 @@ export class Reconciler {
   readonly #added = new Set<string>();
   #started = false;
 
+  readonly #autoscaler: AutoscalerConfig;
+
   constructor(o: ReconcilerOptions) {
     this.#store = o.store;
     this.#cp = o.controlPlane;
     this.#now = o.now ?? Date.now;
     this.#uid = o.uid ?? randomUUID;
     this.#log = o.logger ?? SILENT;
+    this.#autoscaler = o.autoscaler ?? DEFAULT_AUTOSCALER_CONFIG;
   }
 
   /**
@@ -168,7 +174,7 @@ export class Reconciler {
   // ---- writes ------------------------------------------------------------------------------------------------
 
   async createService(ns: string, body: unknown): Promise<Service> {
-    const input = decodeService(body, ns);
+    const input = decodeService(body, ns, this.#autoscaler);
     if (this.#store.services.has(`${ns}/${input.name}`)) throw alreadyExists(RESOURCES.Service, input.name);
     const svc = this.#apply(ns, input, undefined);
     await this.#store.save();
@@ -176,7 +182,7 @@ export class Reconciler {
   }
 
   async replaceService(ns: string, name: string, body: unknown): Promise<Service> {
-    const input = decodeService(body, ns);
+    const input = decodeService(body, ns, this.#autoscaler);
     if (input.name !== name) {
       throw new InvalidObjectError([{ message: `invalid value: ${input.name}`, paths: ['metadata.name'], details: `the name of the object does not match the name in the path (${name})` }]);
     }
@@ -574,7 +580,10 @@ export class Reconciler {
         ? { type: 'Active', status: 'True', severity: 'Info' }
         : { type: 'Active', status: 'False', severity: 'Info', reason: 'NoTraffic', message: 'The target is not receiving traffic.' };
     setCondition(conditions, active, now);
-    return { ...rev, status: { ...rev.status, conditions, actualReplicas: actual, desiredReplicas: st?.desiredPods ?? 0 } };
+    return {
+      ...rev,
+      status: { ...rev.status, conditions, actualReplicas: actual, desiredReplicas: st?.desiredPods ?? 0, ...(st !== undefined && { live: st.live }) },
+    };
   }
 }
 

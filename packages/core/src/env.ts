@@ -2,7 +2,7 @@
  * Environment readers for each service's `config.ts`: every reader records problems instead of throwing, so one
  * start reports every bad variable at once (`throwIfProblems()`), one `NAME: reason` line each.
  *
- * Parsing follows what Knative's queue-proxy gets from `kelseyhightower/envconfig` (contract §1.3): "required"
+ * Parsing follows what Knative's queue-proxy gets from `kelseyhightower/envconfig` (docs/contract/queue-proxy.md §1.3): "required"
  * means present (an empty string is a valid string), a present but empty int or bool is an error, ints are Go's
  * `strconv.ParseInt(v, 0, 64)` and bools Go's `strconv.ParseBool`. Values are not trimmed.
  *

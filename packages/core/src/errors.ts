@@ -128,6 +128,15 @@ export const KDP_ERRORS = {
     message: 'state store error',
     description: 'The local platform could not read or write its state file (state.json under the data directory).',
   },
+  KDP_ERR_KUBE_API: {
+    status: 500,
+    cause: null,
+    message: 'Kubernetes API error',
+    description:
+      'The cluster activator (packages/kube) got a non-2xx answer from the Kubernetes API server; the error carries ' +
+      'its status and Status reason. Informers retry it; a revision lookup for a request answers 500 ' +
+      '`Error getting active endpoint: <error>` as Knative\'s context handler does.',
+  },
 } as const satisfies Record<`KDP_ERR_${string}`, KdpErrorInfo>;
 
 export type KdpErrorCode = keyof typeof KDP_ERRORS;

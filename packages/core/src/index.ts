@@ -18,3 +18,5 @@ export * from './signals.js';
 export * from './fallback/lazy.js';
 export * from './deferred-logger.js';
 export * from './http/listen.js';
+export * from './http/unreachable.js';
+export * from './wire-stat-proto.js';

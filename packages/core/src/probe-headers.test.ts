@@ -22,7 +22,7 @@ function req(headers: Record<string, string>): HeaderReader {
 
 type Row = [name: string, headers: Record<string, string>, health: boolean, kprobe: boolean, kubelet: boolean, probe: boolean];
 
-// Columns: isHealthCheck, isKProbe, isKubeletProbe, isProbe (contract §2.2, drain_test.go#TestIsHealthcheckRequest,
+// Columns: isHealthCheck, isKProbe, isKubeletProbe, isProbe (docs/contract/queue-proxy.md §2.2, drain_test.go#TestIsHealthcheckRequest,
 // #TestIsKProbe, networking header_test.go#TestIsProbe / #TestIsKubeletProbe).
 const rows: Row[] = [
   ['no headers', {}, false, false, false, false],

@@ -1,6 +1,6 @@
 /**
  * Knative header names, values and user agents (knative/networking `pkg/http/header/header.go`), and the four
- * probe predicates, whose differences matter (contract §2.2):
+ * probe predicates, whose differences matter (docs/contract/queue-proxy.md §2.2):
  *
  * | predicate        | kube-probe/ UA | Activator/Autoscaling UA | K-Kubelet-Probe | K-Network-Probe        |
  * |------------------|----------------|--------------------------|-----------------|------------------------|
@@ -32,9 +32,9 @@ export const KnativeHeader = {
   defaultRoute: 'knative-serving-default-route',
   /** `K-Passthrough-Lb`: ask load balancers to send to the request's target directly. */
   passthroughLb: 'k-passthrough-lb',
-  /** `Knative-Serving-Revision`: removed before proxying to the app (contract §2.7). */
+  /** `Knative-Serving-Revision`: removed before proxying to the app (docs/contract/queue-proxy.md §2.7). */
   servingRevision: 'knative-serving-revision',
-  /** `Knative-Serving-Namespace`: removed before proxying to the app (contract §2.7). */
+  /** `Knative-Serving-Namespace`: removed before proxying to the app (docs/contract/queue-proxy.md §2.7). */
   servingNamespace: 'knative-serving-namespace',
   userAgent: 'user-agent',
 } as const;

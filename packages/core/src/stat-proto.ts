@@ -65,7 +65,7 @@ const WIRE_TYPES: readonly (number | undefined)[] = [undefined, 2, 1, 1, 1, 1, 1
 
 let statType: protobuf.Type | undefined;
 
-// Built on first use rather than at import time (house rule 2); protobufjs then generates the codec once.
+// Built on first use rather than at import time (docs/style.md rule 2); protobufjs then generates the codec once.
 function getStatType(): protobuf.Type {
   if (statType === undefined) {
     const type = new protobuf.Type('Stat');

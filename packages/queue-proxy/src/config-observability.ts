@@ -1,4 +1,4 @@
-// OBSERVABILITY_CONFIG (contract §5.1) and the Prometheus request-metrics endpoint it may turn on.
+// OBSERVABILITY_CONFIG (docs/contract/queue-proxy.md §5.1) and the Prometheus request-metrics endpoint it may turn on.
 import type { EnvReader } from '@kdp/core';
 
 import { parsePort, quote, readPort } from './config-env.js';
@@ -15,7 +15,7 @@ export interface MetricsExportConfig<P extends string> {
   readonly exportIntervalMs: number;
 }
 
-/** OBSERVABILITY_CONFIG decoded (contract §5.1, S:pkg/observability/config.go#Config). */
+/** OBSERVABILITY_CONFIG decoded (docs/contract/queue-proxy.md §5.1, S:pkg/observability/config.go#Config). */
 export interface ObservabilityConfig {
   readonly tracing: { readonly protocol: TracingProtocol; readonly endpoint: string; readonly samplingRate: number };
   /** Knative component metrics; queue-proxy itself uses `requestMetrics`. Not validated, as Knative does not. */
@@ -110,6 +110,24 @@ function decodeObservability(doc: unknown, sink: ProblemSink): ObservabilityConf
     requestLogTemplate: readString(root, 'requestLogTemplate', '', sink) ?? DEFAULT_REQUEST_LOG_TEMPLATE,
     enableProbeRequestLog: readBool(root, 'enableProbeRequestLog', '', sink) ?? false,
   };
+}
+
+/**
+ * What Knative 1.19+ would do with this OBSERVABILITY_CONFIG that kdp does not, one line each for the startup log.
+ * Knative starts in all these cases, and so does kdp.
+ */
+export function observabilityWarnings(o: ObservabilityConfig): string[] {
+  const out: string[] = [];
+  const push = o.requestMetrics.protocol;
+  if (push === 'grpc' || push === 'http/protobuf') {
+    out.push(`${OBSERVABILITY_CONFIG}: requestMetrics.protocol ${quote(push)}: kdp does not push OTLP metrics: nothing is sent to requestMetrics.endpoint (KDP_USER_METRICS_PORT serves them for Prometheus instead)`);
+  }
+  if (o.tracing.protocol !== 'none') out.push(`${OBSERVABILITY_CONFIG}: tracing.protocol ${quote(o.tracing.protocol)}: kdp does not trace; no spans are exported`);
+  if (o.enableRequestLog) {
+    out.push(`${OBSERVABILITY_CONFIG}: enableRequestLog: kdp does not write Knative's templated request log; no request log is written (KDP_REQUEST_LOG=true gives kdp's own debug line)`);
+  }
+  if (o.runtime.profiling === 'enabled') out.push(`${OBSERVABILITY_CONFIG}: runtime.profiling: kdp serves no profiling endpoint (Knative: :8008)`);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

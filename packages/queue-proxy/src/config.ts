@@ -1,4 +1,4 @@
-// The queue-proxy configuration: every environment variable of contract §1.3, read once with core's EnvReader, which
+// The queue-proxy configuration: every environment variable of docs/contract/queue-proxy.md §1.3, read once with core's EnvReader, which
 // follows Knative's envconfig (S:pkg/queue/sharedmain/main.go#config): "required" means present, an empty string is
 // a valid string, a present but empty int or bool is an error, ints and bools parse as Go's strconv does.
 // Plus kdp's own KDP_* variables, each defaulting to Knative's fixed value, so several queue-proxies can share one
@@ -11,7 +11,9 @@ import { EnvReader } from '@kdp/core/env';
 
 import { QUEUE_PROXY_WORDING, readIpAddress, readPort, timerSeconds } from './config-env.js';
 import { parseLogLevel, type LogLevel } from './config-logging.js';
-import { readObservability, resolveUserMetrics, type ObservabilityConfig } from './config-observability.js';
+import { detectGeneration, legacyWarnings, readLegacyObservability, resolveLegacyUserMetrics } from './config-legacy.js';
+import type { KnativeGeneration, LegacyObservability } from './config-legacy.js';
+import { observabilityWarnings, readObservability, resolveUserMetrics, type ObservabilityConfig } from './config-observability.js';
 import { readTls, type TlsSettings } from './config-tls.js';
 import { decodeProbes, type ProbeSpec } from './health/probe-decode.js';
 
@@ -41,7 +43,12 @@ export interface Config {
   readonly servingRevision: string;
   readonly servingPod: string;
   readonly servingPodIp: string;
+  /** Which Knative environment this is: 1.12-1.18 (`legacy-env`) or 1.19+ (`observability-config`). */
+  readonly knativeGeneration: KnativeGeneration;
+  /** OBSERVABILITY_CONFIG decoded; its defaults (everything off) on 1.12-1.18, where it does not exist. */
   readonly observability: ObservabilityConfig;
+  /** The 1.12-1.18 observability variables; null on 1.19+, which ignores them. */
+  readonly legacyObservability: LegacyObservability | null;
   readonly tls: TlsSettings;
   /** OTEL_SERVICE_NAME, else service, configuration, revision, POD_NAME, HOSTNAME, pod (S:pkg/queue/sharedmain/otel.go#res). */
   readonly otelServiceName: string;
@@ -62,6 +69,11 @@ export interface Config {
   readonly userMetricsPort: number;
   /** Its listen host; '' means all interfaces, as for bindHost. */
   readonly userMetricsHost: string;
+  /**
+   * What it serves: `otel`, 1.19+'s names (kn_serving_*, via the OTel Prometheus exporter), or `opencensus`,
+   * 1.12-1.18's (revision_*, via the OpenCensus Prometheus exporter); follows `knativeGeneration`.
+   */
+  readonly userMetricsFormat: 'otel' | 'opencensus';
   readonly drainQuietPeriodMs: number;
   /** KDP_REQUEST_LOG: kdp's own per-request debug log line; unrelated to Knative's templated request log. */
   readonly requestLog: boolean;
@@ -123,6 +135,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const servingPod = r.string('SERVING_POD', required);
   const servingPodIp = r.string('SERVING_POD_IP', required);
 
+  const knativeGeneration = detectGeneration(r, warnings);
+  // Each generation's variables are validated only on that generation, as only its queue-proxy reads them.
+  const legacyObservability = knativeGeneration === 'legacy-env' ? readLegacyObservability(r) : null;
   const observability = readObservability(r);
   const tls = readTls(r);
   const logLevel = parseLogLevel(loggingConfig, loggingLevel, warnings);
@@ -138,7 +153,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const userHost = readIpAddress(r, 'KDP_USER_HOST') ?? KNATIVE_USER_HOST;
   const adminPort = readPort(r, 'KDP_ADMIN_PORT', false, KNATIVE_ADMIN_PORT);
   const metricsPort = readPort(r, 'KDP_METRICS_PORT', false, KNATIVE_METRICS_PORT);
-  const userMetrics = resolveUserMetrics(r, observability.requestMetrics, bindHost);
+  const userMetrics =
+    legacyObservability === null ? resolveUserMetrics(r, observability.requestMetrics, bindHost) : resolveLegacyUserMetrics(r, legacyObservability, bindHost);
+  warnings.push(...(legacyObservability === null ? observabilityWarnings(observability) : legacyWarnings(legacyObservability)));
   // 0 means no quiet period (useful in tests); knative/pkg's Drainer would read 0 as its own 45 s default.
   const drainQuietPeriodSeconds = r.int('KDP_DRAIN_QUIET_PERIOD_SECONDS', {
     default: KNATIVE_DRAIN_QUIET_PERIOD_SECONDS,
@@ -175,7 +192,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     servingRevision,
     servingPod,
     servingPodIp,
+    knativeGeneration,
     observability,
+    legacyObservability,
     tls,
     otelServiceName,
     bindHost,
@@ -185,6 +204,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     userMetricsEnabled: userMetrics.enabled,
     userMetricsPort: userMetrics.port,
     userMetricsHost: userMetrics.host,
+    userMetricsFormat: legacyObservability === null ? 'otel' : 'opencensus',
     drainQuietPeriodMs: drainQuietPeriodSeconds * 1000,
     requestLog,
     warnings,

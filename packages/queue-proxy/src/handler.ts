@@ -20,6 +20,7 @@ import type {
   Timeouts,
   Upstream,
 } from '@kdp/core';
+import { routeTagOf } from './legacy-metrics.js';
 
 export interface ReadinessCheck {
   probe(cb: (ready: boolean) => void): void;
@@ -29,6 +30,12 @@ export interface RequestMetrics {
   /** Once per non-probe request that got a breaker slot: status and seconds from slot to completion. */
   observe(status: number, seconds: number): void;
   setQueueDepth(n: number): void;
+}
+
+/** Knative 1.12-1.18's request-level metrics (revision_request_*), recorded around the whole chain below the drainer. */
+export interface RequestLevelMetrics {
+  /** Once per non-probe request that passed the drainer: route tag (`routeTagOf`), final status, ms since its head. */
+  observeRequest(routeTag: string, status: number, ms: number): void;
 }
 
 export interface DrainState {
@@ -44,6 +51,8 @@ export interface QueueHandlerDeps {
   readonly drainer: DrainState;
   readonly prober: ReadinessCheck;
   readonly metrics: RequestMetrics | null;
+  /** Null (the default, and on Knative 1.19+) costs nothing per request. */
+  readonly requestMetrics?: RequestLevelMetrics | null;
   readonly timeouts: Timeouts;
   /** Per-request debug log (`KDP_REQUEST_LOG`); null (the default) costs nothing per request. */
   readonly requestLog?: RequestLogger | null;
@@ -72,6 +81,8 @@ class Pending implements BreakerWaiter {
   /** 0 none, 1 queued in the breaker, 2 holding a breaker slot. */
   slot = 0;
   slotAt = 0;
+  /** Only read when request-level metrics are on. */
+  routeTag = '';
   constructor(
     readonly ex: Exchange,
     readonly proxied: boolean,
@@ -90,6 +101,7 @@ class Pending implements BreakerWaiter {
 export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
   const { upstream, breaker, stats, drainer, prober, metrics, timeouts } = deps;
   const requestLog = deps.requestLog ?? null;
+  const requestMetrics = deps.requestMetrics ?? null;
 
   const forward = (p: Pending): void => {
     p.slotAt = performance.now();
@@ -112,12 +124,21 @@ export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
     stats.reqOut(now, p.proxied);
   };
 
-  // Chosen once: with the log off, the request path has no branch for it.
-  const onFinishLogged =
-    requestLog === null
+  // Chosen once, like the log below: with them off, the request path has no branch for them.
+  const onFinishMeasured =
+    requestMetrics === null
       ? onFinish
       : (ex: Exchange, outcome: Outcome, status: number): void => {
           onFinish(ex, outcome, status);
+          const p = ex.state as Pending;
+          if (!p.probe) requestMetrics.observeRequest(p.routeTag, status, performance.now() - ex.startedAt);
+        };
+
+  const onFinishLogged =
+    requestLog === null
+      ? onFinishMeasured
+      : (ex: Exchange, outcome: Outcome, status: number): void => {
+          onFinishMeasured(ex, outcome, status);
           requestLog.info(
             { method: ex.method, target: ex.target, status, outcome, ms: Math.round((performance.now() - ex.startedAt) * 1000) / 1000 },
             'request',
@@ -180,6 +201,7 @@ export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
     const originalHost = ex.header('k-original-host');
     const host = originalHost === undefined || originalHost === '' ? undefined : originalHost;
     const p = new Pending(ex, proxied, host, extra, probeValue !== undefined && probeValue !== '', forward);
+    if (requestMetrics !== null) p.routeTag = routeTagOf(ex.header('knative-serving-tag'), ex.header('knative-serving-default-route'));
     ex.state = p;
     ex.onFinish = onFinishLogged;
     stats.reqIn(performance.now(), proxied);

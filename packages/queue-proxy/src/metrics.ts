@@ -1,4 +1,4 @@
-// User-facing request metrics of queue-proxy, the ones Knative serves on 9091 (contract §2.9,
+// User-facing request metrics of queue-proxy, the ones Knative serves on 9091 (docs/contract/queue-proxy.md §2.9,
 // S:pkg/queue/request_metric.go#NewAppRequestMetricsHandler), as a prom-client Registry of their own.
 //
 // Names are what Knative's OTel Prometheus exporter prints (UnderscoreEscapingWithSuffixes):

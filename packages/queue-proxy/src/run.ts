@@ -24,6 +24,7 @@ import { closeServer, createAdminServer, createStatsServer, createUserMetricsSer
 import { listenOn as listen } from '@kdp/core/http/listen';
 import { StatsReporter } from './stats-reporter.js';
 import { LateMetrics } from './late-metrics.js';
+import { createLegacyRequestMetrics } from './legacy-metrics.js';
 
 /**
  * Work moved off the startup path (pino, prom-client, protobufjs: ~20-35 ms each) runs this long after the
@@ -64,7 +65,18 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
   const prober = new ReadinessProber(config.readinessProbes, { logger });
   // prom-client is loaded only when the Prometheus endpoint is on (~5 MB of RSS in every pod otherwise), and then
   // after the listeners are up: startup is cold-start latency. Until it loads, observations are dropped.
-  const metrics = config.userMetricsEnabled ? new LateMetrics() : null;
+  // Knative 1.12-1.18's OpenCensus names need no prom-client: that registry is small and built here, at once.
+  const legacyMetrics =
+    config.userMetricsEnabled && config.userMetricsFormat === 'opencensus'
+      ? createLegacyRequestMetrics({
+          namespace: config.servingNamespace,
+          service: config.servingService,
+          configuration: config.servingConfiguration,
+          revision: config.servingRevision,
+          pod: config.servingPod,
+        })
+      : null;
+  const metrics = config.userMetricsEnabled && legacyMetrics === null ? new LateMetrics() : null;
   const loadMetrics = (): void => {
     if (metrics === null || metrics.attached) return;
     metrics.attach(
@@ -87,7 +99,8 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
     stats,
     drainer,
     prober,
-    metrics,
+    metrics: legacyMetrics ?? metrics,
+    requestMetrics: legacyMetrics,
     timeouts: {
       totalMs: config.revisionTimeoutMs,
       responseStartMs: config.responseStartTimeoutMs,
@@ -102,7 +115,8 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
   let terminating = false;
   const admin = createAdminServer(drainer, () => terminating);
   const statsServer = createStatsServer(reporter.current);
-  const userMetricsServer = metrics === null ? null : createUserMetricsServer(metrics);
+  const userMetricsRegistry = legacyMetrics ?? metrics;
+  const userMetricsServer = userMetricsRegistry === null ? null : createUserMetricsServer(userMetricsRegistry);
   const side: http.Server[] = [admin, statsServer];
   if (userMetricsServer !== null) side.push(userMetricsServer);
 
@@ -178,5 +192,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Signal handlers first: whoever waits for the "ready" line may send SIGTERM the moment it reads it.
   shutdownOnSignals({ logger, shutdown: () => qp.shutdown() });
   deferred(attachLogger);
-  logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency }, 'queue-proxy ready');
+  // What the environment asks for that kdp does not do (Knative starts in these cases too), one line each.
+  for (const warning of config.warnings) logger.warn({ knativeGeneration: config.knativeGeneration }, warning);
+  logger.info({ ports: qp.ports, containerConcurrency: config.containerConcurrency, knativeGeneration: config.knativeGeneration }, 'queue-proxy ready');
 }

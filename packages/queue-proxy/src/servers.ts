@@ -64,6 +64,12 @@ export function createAdminServer(drainer: AdminDrain, terminating: () => boolea
         notFound(res);
         return;
       }
+      if (fromBrowser(req)) {
+        // A page could otherwise make a local pod drain with a no-cors GET; kubelet's preStop hook sends neither header.
+        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('the admin port does not answer web pages (Origin or Sec-Fetch-Site cross-site)\n');
+        return;
+      }
       const timer = setTimeout(() => {
         if (!terminating()) drainer.reset();
       }, resetAfterMs);
@@ -82,6 +88,16 @@ export function createAdminServer(drainer: AdminDrain, terminating: () => boolea
     }),
     60_000,
   );
+}
+
+/**
+ * A request a web browser made on a page's behalf: it carries an Origin, or a `Sec-Fetch-Site` other than `none`
+ * (typed in the address bar) or `same-origin`. Browsers send these on every request, no-cors GETs included.
+ */
+function fromBrowser(req: http.IncomingMessage): boolean {
+  if (req.headers.origin !== undefined) return true;
+  const site = req.headers['sec-fetch-site'];
+  return site !== undefined && site !== 'none' && site !== 'same-origin';
 }
 
 export interface TextRegistry {

@@ -110,7 +110,8 @@ describe('startSampleApp', () => {
       expect(r.body.toString()).toBe('0\n1\n2\n');
       expect(r.chunkAt).toHaveLength(3);
       const [first, , last] = r.chunkAt;
-      expect(last! - first!).toBeGreaterThanOrEqual(110);
+      // Two 60 ms intervals; a late first chunk on a busy machine can shorten the gap seen here, not remove it.
+      expect(last! - first!).toBeGreaterThanOrEqual(90);
     });
 
     it('?sse=1 makes the stream a text/event-stream of data events', async () => {

@@ -1,6 +1,7 @@
 // What every client command gets: where to send requests, which namespace, and the outside world.
 
 import { GLOBAL_OPTIONS, OUTPUT_OPTION, parse, positionals } from '../args.js';
+import { readApiToken } from '../api-token.js';
 import { ApiClient } from '../client.js';
 import { serverUrl } from '../config.js';
 import { outputFormat, type OutputFormat } from '../print/format.js';
@@ -20,7 +21,7 @@ export const WAIT_OPTIONS = {
 
 /** The context from a command's parsed global options (`--server`, `-n`). */
 export function context(values: { server?: string | undefined; namespace?: string | undefined }, io: Io): Ctx {
-  return { io, client: new ApiClient(serverUrl(values.server, io.env)), namespace: values.namespace ?? 'default' };
+  return { io, client: new ApiClient(serverUrl(values.server, io.env), () => readApiToken(io.env)), namespace: values.namespace ?? 'default' };
 }
 
 /** What every `describe` starts with: the global and `-o` flags and exactly one NAME. */

@@ -5,6 +5,7 @@ import { getCondition } from '../objects/conditions.js';
 import { LABELS, type Revision, type Service } from '../objects/types.js';
 import { commandLine, conditionCount, conditions, fields, generationOf, metadataFields, trafficOf } from '../print/describe.js';
 import { age, outputFormat, printListHead, printSerialised, table } from '../print/format.js';
+import { LIVE_COLUMNS, liveCells, liveFields } from '../print/live.js';
 import { context, describeArgs } from './context.js';
 import { deleteObjects } from './delete.js';
 import type { Io } from '../io.js';
@@ -15,7 +16,9 @@ export async function revisionList(args: readonly string[], io: Io): Promise<num
   const ctx = context(values, io);
   // kn also takes the service as an argument: `kn revision list hello`.
   const [service] = pos.length === 0 ? [values.service] : positionals(pos, ['SERVICE'], command);
-  const format = outputFormat(values.output, command);
+  // `-o wide`: kn's columns plus the live numbers (requests per second, in flight, p50/p99, last cold start).
+  const wide = values.output === 'wide';
+  const format = wide ? 'text' : outputFormat(values.output, command);
   const list = await ctx.client.list<Revision>('revisions', ctx.namespace, service === undefined ? undefined : `${LABELS.service}=${service}`);
   if (printListHead(ctx.io, format, list, 'revisions')) return 0;
   const services = await ctx.client.list<Service>('services', ctx.namespace);
@@ -26,7 +29,7 @@ export async function revisionList(args: readonly string[], io: Io): Promise<num
   const rows = [...list.items].sort((a, b) => (svcOf(a) < svcOf(b) ? -1 : svcOf(a) > svcOf(b) ? 1 : generationOf(b) - generationOf(a)));
   ctx.io.out(
     table(
-      ['NAME', 'SERVICE', 'TRAFFIC', 'TAGS', 'GENERATION', 'AGE', 'PODS', 'CONDITIONS', 'READY', 'REASON'],
+      ['NAME', 'SERVICE', 'TRAFFIC', 'TAGS', 'GENERATION', 'AGE', 'PODS', 'CONDITIONS', 'READY', 'REASON', ...(wide ? LIVE_COLUMNS : [])],
       rows.map((r) => {
         const t = trafficOf(traffic.get(svcOf(r)), r.metadata.name);
         const ready = getCondition(r.status.conditions, 'Ready');
@@ -41,6 +44,7 @@ export async function revisionList(args: readonly string[], io: Io): Promise<num
           conditionCount(r.status.conditions),
           ready?.status ?? 'Unknown',
           ready?.status === 'True' ? '' : (ready?.reason ?? ''),
+          ...(wide ? liveCells(r) : []),
         ];
       }),
     ),
@@ -71,6 +75,7 @@ export async function revisionDescribe(args: readonly string[], io: Io): Promise
     ['Service', service],
     ['Traffic', `${t.percent}%${t.latest ? ' (@latest)' : ''}${t.tags.map((x) => ` #${x}`).join('')}`],
     ['Pods', `${rev.status.actualReplicas ?? 0} (desired ${rev.status.desiredReplicas ?? 0})`],
+    ...liveFields(rev),
   ]);
   if (ready?.status === 'False') out += fields([['Failure', `${ready.reason ?? ''}: ${ready.message ?? ''}`]]);
   out += `\n${conditions(rev.status.conditions, now)}`;

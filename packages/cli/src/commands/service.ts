@@ -7,21 +7,24 @@ import { getCondition } from '../objects/conditions.js';
 import { LABELS, type Revision, type Service } from '../objects/types.js';
 import { conditionCount, conditions, commandLine, fields, generationOf, metadataFields, targetLine } from '../print/describe.js';
 import { age, outputFormat, printListHead, printSerialised, table } from '../print/format.js';
+import { liveFields } from '../print/live.js';
 import { DEFAULT_WAIT_TIMEOUT_S, waitForReady } from '../wait.js';
 import { context, describeArgs, WAIT_OPTIONS } from './context.js';
 import { deleteObjects } from './delete.js';
 import type { Io } from '../io.js';
 import { bodyOf, editTemplate, emptyService, TEMPLATE_OPTIONS } from './template-flags.js';
 import { computeTraffic, hasTrafficFlags, TRAFFIC_OPTIONS } from './traffic-flags.js';
+import { SINK_OPTIONS, sinkEnv } from './sink-binding.js';
 
 /** Attempts of read-modify-write when another client changed the Service in between (HTTP 409 Conflict). */
 const UPDATE_ATTEMPTS = 3;
 
 export async function serviceCreate(args: readonly string[], io: Io): Promise<number> {
   const command = 'service create';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...TEMPLATE_OPTIONS, ...WAIT_OPTIONS }, command);
-  const ctx = context(values, io);
+  const { values: flags, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...TEMPLATE_OPTIONS, ...WAIT_OPTIONS, ...SINK_OPTIONS }, command);
+  const ctx = context(flags, io);
   const [name = ''] = positionals(pos, ['NAME'], command);
+  const values = { ...flags, env: [...(flags.env ?? []), ...(await sinkEnv(ctx.client, flags, ctx.namespace, command))] };
   if (values.cmd === undefined) {
     throw new UsageError(`'kdp service create' requires --cmd "PROGRAM ARGS…": the process to run (kdp runs local processes, not images)`, command);
   }
@@ -41,9 +44,11 @@ export async function serviceCreate(args: readonly string[], io: Io): Promise<nu
 
 export async function serviceUpdate(args: readonly string[], io: Io): Promise<number> {
   const command = 'service update';
-  const { values, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...TEMPLATE_OPTIONS, ...TRAFFIC_OPTIONS, ...WAIT_OPTIONS }, command);
-  const ctx = context(values, io);
+  const { values: flags, positionals: pos } = parse(args, { ...GLOBAL_OPTIONS, ...TEMPLATE_OPTIONS, ...TRAFFIC_OPTIONS, ...WAIT_OPTIONS, ...SINK_OPTIONS }, command);
+  const ctx = context(flags, io);
   const [name = ''] = positionals(pos, ['NAME'], command);
+  const extraEnv = await sinkEnv(ctx.client, flags, ctx.namespace, command);
+  const values = extraEnv.length === 0 ? flags : { ...flags, env: [...(flags.env ?? []), ...extraEnv] };
   const timeoutS = intFlag(values['wait-timeout'], 'wait-timeout', command, 1) ?? DEFAULT_WAIT_TIMEOUT_S;
   let before: Service | undefined;
   let templateChanged = false;
@@ -126,7 +131,7 @@ export async function serviceDescribe(args: readonly string[], io: Io): Promise<
     if (t.url !== undefined) out += fields([['URL', t.url]], '         ');
     if (rev !== undefined && !listed.has(rev.metadata.name)) {
       listed.add(rev.metadata.name);
-      out += fields([['Command', commandLine(rev)]], '         ');
+      out += fields([['Command', commandLine(rev)], ...liveFields(rev)], '         ');
     }
   }
   const lc = svc.status.latestCreatedRevisionName;

@@ -3,7 +3,7 @@
 // revision_validation.go; autoscaling annotations via annotation_validation.go), plus what a local process needs
 // (a `command`, since there is no image to take an entrypoint from). Every problem is reported at once.
 
-import { DEFAULT_AUTOSCALER_CONFIG, validateAnnotations } from '@kdp/autoscaler';
+import { DEFAULT_AUTOSCALER_CONFIG, validateAnnotations, type AutoscalerConfig } from '@kdp/autoscaler';
 import { dns1035LabelErrors, goQuote, type FieldIssue, validateTraffic } from '@kdp/router';
 import { DEFAULT_CONTAINER_NAME, DEFAULT_TIMEOUT_SECONDS, makeRevision, RuntimeConfigError } from '@kdp/runtime';
 import {
@@ -46,7 +46,10 @@ const INT32_MAX = 2_147_483_647;
 /** Knative names revisions `<configuration>-00001`, which must stay a 63-character DNS label. */
 export const MAX_SERVICE_NAME = 63 - '-00001'.length;
 
-export function decodeService(body: unknown, namespace: string): ServiceInput {
+/** `kdp serve`'s platform setting that allows `initial-scale: 0` (Knative's `allow-zero-initial-scale`). */
+const ZERO_INITIAL_SCALE_HINT = ' (kdp serve --allow-zero-initial-scale allows it)';
+
+export function decodeService(body: unknown, namespace: string, autoscaler: AutoscalerConfig = DEFAULT_AUTOSCALER_CONFIG): ServiceInput {
   const issues = new Issues();
   if (!isObject(body)) {
     issues.invalid(body, 'body', 'expected a serving.knative.dev/v1 Service object');
@@ -81,8 +84,9 @@ export function decodeService(body: unknown, namespace: string): ServiceInput {
     checkTemplateName(template.metadata.name, name, issues);
     for (const i of validateTraffic(trafficIn, { serviceName: name })) issues.list.push(i);
   }
-  for (const line of validateAnnotations(template.metadata.annotations ?? {}, DEFAULT_AUTOSCALER_CONFIG)) {
-    issues.list.push(prefixedIssue(line, 'spec.template.metadata.annotations.'));
+  for (const line of validateAnnotations(template.metadata.annotations ?? {}, autoscaler)) {
+    // Knative's line names a cluster setting (`…/initial-scale=0 not allowed by cluster`); here it is a flag of kdp serve.
+    issues.list.push(prefixedIssue(line.endsWith('not allowed by cluster') ? line + ZERO_INITIAL_SCALE_HINT : line, 'spec.template.metadata.annotations.'));
   }
   if (issues.list.length === 0) dryRunRevision(namespace, name, template, issues);
   if (issues.list.length > 0) throw new InvalidObjectError(issues.list);

@@ -4,6 +4,7 @@
 // Plain data (JSON in, JSON out, JSON on disk), so every field is optional where Knative's is `omitempty`.
 
 import type { Probe } from '@kdp/runtime';
+import type { LiveRevisionNumbers } from '../platform/control-plane-api.js';
 
 export const API_VERSION = 'serving.knative.dev/v1';
 export const GROUP = 'serving.knative.dev';
@@ -155,6 +156,8 @@ export interface RevisionStatus {
   actualReplicas?: number;
   /** What the autoscaler wants now (live). */
   desiredReplicas?: number;
+  /** kdp addition, live, not stored: traffic over the last minute and the last cold start. */
+  live?: LiveRevisionNumbers;
 }
 
 export interface Revision {

@@ -8,6 +8,7 @@ import type { AutoscalerConfig } from '@kdp/autoscaler';
 import type { Logger } from '@kdp/core';
 import type { Clock, PodLogSink, PodPhase, Revision } from '@kdp/runtime';
 import type { RouteInput } from '@kdp/router';
+import type { HostForward } from './router.js';
 
 /** One pod of a revision as the control plane sees it (an addition for status output and tests). */
 export interface PodRuntimeStatus {
@@ -44,6 +45,28 @@ export interface RevisionRuntimeStatus {
   readonly routingState: 'pending' | 'active' | 'reserve';
   /** Addition: what the autoscaler observed at its last decision (NaN averages before the first one). */
   readonly autoscaling: AutoscalingObservation | null;
+  /** Addition: live traffic numbers for people (`kdp revision list -o wide`, describe). */
+  readonly live: LiveRevisionNumbers;
+}
+
+/** Traffic through the activator (every request of the local platform) and the last cold start. */
+export interface LiveRevisionNumbers {
+  /** Requests in pods now, and waiting in the activator. */
+  readonly inFlight: number;
+  readonly queued: number;
+  /** Over the last `windowS` seconds (a minute once the revision is that old); null before the first sample. */
+  readonly windowS: number | null;
+  readonly rps: number | null;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  /** The last cold start (first buffered request to first response byte) and its phases, in ms. */
+  readonly lastColdStart: {
+    readonly agoS: number;
+    readonly totalMs: number;
+    readonly podStartMs: number;
+    readonly appReadyMs: number;
+    readonly firstByteMs: number;
+  } | null;
 }
 
 export interface AutoscalingObservation {
@@ -114,4 +137,6 @@ export interface ControlPlaneOptions {
   readonly probeIntervalMs?: number;
   /** One monotonic clock for runtime, activator and autoscaler; default `performance.now()` with real timers. */
   readonly clock?: Clock;
+  /** Hosts the router forwards to local servers when no route matches (the broker ingress). */
+  readonly hostForwards?: readonly HostForward[];
 }

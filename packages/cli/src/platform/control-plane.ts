@@ -1,6 +1,6 @@
 /**
  * The local control plane: one process, pods as child processes. This is the composition root of the data path
- * (ARCHITECTURE.md "Processes in the local platform"):
+ * (docs/architecture.md §3 "Processes and ports"):
  *
  *   router (Http1Engine + fallback) ──Host/tag──▶ activator.handle(ex, "ns/rev") ──one hop──▶ pod's queue-proxy ─▶ app
  *   activator ──1 s reports + immediate poke──▶ autoscaler ◀──1 s scrape of each ready pod's Stat port
@@ -10,7 +10,7 @@
  * how that keeps the autoscaler's view of concurrency counted exactly once.
  */
 import { EventEmitter } from 'node:events';
-import { createActivator, createHttpProber } from '@kdp/activator';
+import { createActivator, createHttpProber, REQUEST_DURATION_BUCKETS_SECONDS } from '@kdp/activator';
 import type { Activator } from '@kdp/activator';
 import { Autoscaler, HttpStatsScraper, resolveAutoscalerConfig, resolveRevisionSettings } from '@kdp/autoscaler';
 import { Http1Engine, createFallbackEngine } from '@kdp/core';
@@ -37,6 +37,10 @@ import {
 } from './revision-inputs.js';
 import type { RoutingState } from './revision-inputs.js';
 import { createRouterHandler } from './router.js';
+import { LiveStats } from './live-stats.js';
+
+/** How often the live numbers copy each revision's request histogram (a minute is 12 copies). */
+const LIVE_SAMPLE_MS = 5_000;
 
 /**
  * How often the activator re-probes a starting pod. Knative's activator uses 200 ms, kdp's standalone activator
@@ -179,7 +183,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const routes = new RouteTableRef(
     RouteTable.build({ routes: [], domain: o.domain, tagHeaderRouting: o.tagHeaderRouting }),
   );
-  const handler = createRouterHandler(routes, activator.handle);
+  const handler = createRouterHandler(routes, activator.handle, options.hostForwards);
   const fallback = createFallbackEngine({
     handler,
     onHandlerError: (err) => logger.error({ err }, 'router handler threw'),
@@ -198,6 +202,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   }
   activator.start();
   autoscaler.start();
+  const live = new LiveStats(REQUEST_DURATION_BUCKETS_SECONDS);
+  const sampleLive = (): void => {
+    const now = clock.now();
+    for (const key of revisions.keys()) {
+      const entry = activator.revisions.get(key);
+      if (entry !== undefined) live.sample(key, entry.metrics.requestTotals(), now);
+    }
+  };
+  sampleLive();
+  const liveTimer = setInterval(sampleLive, LIVE_SAMPLE_MS);
+  liveTimer.unref();
   const hostForUrl = o.routerHost.includes(':') ? `[${o.routerHost}]` : o.routerHost;
   const routerUrl = `http://${hostForUrl}:${String(port)}`;
   logger.info({ routerUrl, domain: o.domain }, 'control plane started');
@@ -220,7 +235,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const asInput = autoscalerInputOf(rev, isReachable(routing));
     // Validate everything before changing anything: the autoscaler's annotations (throws AutoscalingValidationError
     // with Knative's messages), then the activator's spec (RangeError).
-    resolveRevisionSettings(asInput, autoscaler.config);
+    const settings = resolveRevisionSettings(asInput, autoscaler.config);
     activator.revisions.upsert(activatorSpecOf(rev));
     try {
       supervisor.addRevision(rev);
@@ -228,9 +243,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       activator.revisions.remove(key);
       throw err;
     }
+    // Knative marks ScaleTargetInitialized at once when the initial scale is 0 (allowed by allow-zero-initial-scale):
+    // such a revision is Ready with no pod, and its first request starts one.
+    // (`everReady` still waits for a pod, which announces readiness again.)
+    const atZero = settings.initialScale === 0 && settings.minScale === 0;
     revisions.set(key, { rev, json, routing, everReady: false, removal: null });
     // Emits the initial scale (Knative: 1 unless annotated) through onDesiredScale, which starts the pods.
     autoscaler.upsertRevision(key, asInput);
+    if (atZero) {
+      logger.info({ revision: key }, 'revision ready at zero pods (initial scale 0)');
+      emit('revisionReady', key);
+    }
   };
 
   const removeRevision = (key: string): Promise<void> => {
@@ -244,6 +267,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         await supervisor.removeRevision(key);
       } finally {
         revisions.delete(key);
+        live.forget(key);
       }
     })();
     return st.removal;
@@ -277,6 +301,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     }
     const failure = rs.lastFailure;
     const as = autoscaler.status(key);
+    const entry = activator.revisions.get(key);
+    const now = clock.now();
+    let window = null;
+    if (entry !== undefined) {
+      const totals = entry.metrics.requestTotals();
+      // A revision added since the last tick starts its ring now.
+      window = live.numbers(key, totals, now);
+      if (window === null) live.sample(key, totals, now);
+    }
+    const cold = entry?.lastColdStart ?? null;
     return {
       key,
       everReady: st.everReady,
@@ -296,6 +330,24 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
               target: as.settings.targetValue,
               panicking: as.panicking,
             },
+      live: {
+        inFlight: entry?.throttler.active ?? 0,
+        queued: entry?.throttler.queued ?? 0,
+        windowS: window?.windowS ?? null,
+        rps: window?.rps ?? null,
+        p50Ms: window?.p50Ms ?? null,
+        p99Ms: window?.p99Ms ?? null,
+        lastColdStart:
+          cold === null
+            ? null
+            : {
+                agoS: Math.max(0, Math.round((now - cold.atMs) / 1000)),
+                totalMs: cold.totalMs,
+                podStartMs: cold.podStartMs,
+                appReadyMs: cold.appReadyMs,
+                firstByteMs: cold.firstByteMs,
+              },
+      },
     };
   };
 
@@ -316,6 +368,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ graceMs: o.shutdownGraceMs }, 'control plane stopping');
+      clearInterval(liveTimer);
       // New connections refused, in-flight requests (buffered ones included: pods may still start for them) finish.
       await engine.close(o.shutdownGraceMs);
       autoscaler.stop();

@@ -2,4 +2,4 @@
 export type * from './control-plane-api.js';
 export { startControlPlane } from './control-plane.js';
 export { createRouterHandler } from './router.js';
-export type { RevisionHandler } from './router.js';
+export type { HostForward, RevisionHandler } from './router.js';

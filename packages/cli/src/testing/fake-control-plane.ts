@@ -4,7 +4,17 @@
 import { EventEmitter } from 'node:events';
 import { RouteTable, type RouteInput } from '@kdp/router';
 import { revisionKey, type Revision } from '@kdp/runtime';
-import type { ControlPlane, ControlPlaneEvents, RevisionRuntimeStatus } from '../platform/control-plane-api.js';
+import type { ControlPlane, ControlPlaneEvents, LiveRevisionNumbers, RevisionRuntimeStatus } from '../platform/control-plane-api.js';
+
+const NO_LIVE: LiveRevisionNumbers = Object.freeze({
+  inFlight: 0,
+  queued: 0,
+  windowS: null,
+  rps: null,
+  p50Ms: null,
+  p99Ms: null,
+  lastColdStart: null,
+});
 
 export class FakeControlPlane implements ControlPlane {
   readonly routerUrl: string;
@@ -42,6 +52,9 @@ export class FakeControlPlane implements ControlPlane {
     this.onAdd?.(key);
   }
 
+  /** Live numbers a test sets per revision (default: nothing measured yet). */
+  readonly live = new Map<string, LiveRevisionNumbers>();
+
   removeRevision(key: string): Promise<void> {
     this.revisions.delete(key);
     this.pods.delete(key);
@@ -62,6 +75,7 @@ export class FakeControlPlane implements ControlPlane {
       pods: [],
       routingState: 'active',
       autoscaling: null,
+      live: this.live.get(key) ?? NO_LIVE,
     };
   }
 

@@ -189,10 +189,23 @@ describe('onFinish exactly once', () => {
     expect(proxy.finishes).toHaveLength(30);
     for (const ex of proxy.exchanges) expect(proxy.counts.get(ex)).toBe(1);
     expect(proxy.engine.activeExchanges).toBe(0);
-    const outcomes = new Map<Outcome, number>();
-    for (const f of proxy.finishes) outcomes.set(f.outcome, (outcomes.get(f.outcome) ?? 0) + 1);
-    expect(outcomes.get('upstream-error')).toBe(5);
-    expect((outcomes.get('timeout') ?? 0) + (outcomes.get('client-aborted') ?? 0)).toBe(15);
+    // Each kind of request ends the way it can, whichever side of a race it lands on: on a loaded machine a cut
+    // response may lose to the 100 ms total timeout, which is still exactly one finish.
+    const allowed: Record<string, readonly Outcome[]> = {
+      '/ok': ['complete'],
+      '/cut': ['upstream-error', 'timeout'],
+      '/slow': ['timeout'],
+      '/hold': ['timeout', 'client-aborted'],
+      '/': ['complete'],
+    };
+    const byPath = new Map<string, Outcome[]>();
+    for (const f of proxy.finishes) byPath.set(f.ex.target, [...(byPath.get(f.ex.target) ?? []), f.outcome]);
+    expect([...byPath.keys()].sort()).toEqual(['/', '/cut', '/hold', '/ok', '/slow']);
+    for (const [target, outcomes] of byPath) {
+      for (const o of outcomes) expect(allowed[target], `${target}: ${o}`).toContain(o);
+    }
+    expect(byPath.get('/cut')).toHaveLength(5);
+    expect(byPath.get('/hold')).toHaveLength(10);
   });
 
   it('answers 500 when the handler throws and reports the error', async () => {

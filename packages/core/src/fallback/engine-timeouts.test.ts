@@ -39,7 +39,7 @@ const partial: http.RequestListener = (_req, res) => {
   res.write('partial');
 };
 
-describe('fallback engine timeouts (contract §3)', () => {
+describe('fallback engine timeouts (docs/contract/queue-proxy.md §3)', () => {
   it('T with nothing written: 504 with the message, upstream aborted', async () => {
     const { proxy, upstreamGone } = await setup(hold, t({ totalMs: 150 }));
     const r = await request(proxy.port);

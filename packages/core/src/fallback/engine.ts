@@ -21,7 +21,7 @@ import { UpgradeExchange } from './upgrade-exchange.js';
 export interface FallbackOptions {
   handler: ExchangeHandler;
   /** Time allowed to receive a request head (and an h2c preface after `101`); 0 disables. Default 60 000: Knative's
-   * main server `ReadHeaderTimeout` (contract §1.2). */
+   * main server `ReadHeaderTimeout` (docs/contract/queue-proxy.md §1.2). */
   headersTimeoutMs?: number;
   /**
    * Called when `handler` throws (after the engine answered `500` if it still could). Default: the error is
@@ -79,7 +79,7 @@ class Engine implements FallbackEngine, ExchangeOwner {
 
     this.h1 = http.createServer({
       headersTimeout: headersTimeoutMs,
-      // Knative's main server has no read, write or idle timeout (contract §1.2); T/RS/I are per exchange.
+      // Knative's main server has no read, write or idle timeout (docs/contract/queue-proxy.md §1.2); T/RS/I are per exchange.
       requestTimeout: 0,
       keepAliveTimeout: 0,
       maxHeaderSize: MAX_HEADER_BYTES,

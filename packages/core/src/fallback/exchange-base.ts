@@ -1,6 +1,6 @@
 /**
  * What every fallback exchange shares: identity, the exactly-once `onFinish`, and the timeouts of Knative's
- * `pkg/http/handler/timeout.go` (contract §3) on one per-exchange timer.
+ * `pkg/http/handler/timeout.go` (docs/contract/queue-proxy.md §3) on one per-exchange timer.
  *
  * The slow path can afford a `setTimeout` per exchange; it is armed for the nearest deadline and re-armed, the way
  * Go's timeout handler re-arms its idle timer, so a write costs one `performance.now()` and no timer call.
@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import type {
   Exchange,
   FinishListener,
+  UnreachableCause,
   ForwardEdits,
   HeaderList,
   Outcome,
@@ -70,7 +71,7 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
   protected phase: BasePhase | Extra = 'new';
   /** Set by `forward`. */
   protected upstream: Upstream | null = null;
-  /** Upstream framed its body with Content-Length: a timeout cannot append to it, only abort (contract §3.2). */
+  /** Upstream framed its body with Content-Length: a timeout cannot append to it, only abort (docs/contract/queue-proxy.md §3.2). */
   protected declaredLength = false;
   /** The one retry on a fresh upstream connection or session was spent. */
   protected retried = false;
@@ -106,7 +107,7 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
   /** `close()` started. */
   abstract onEngineClosing(): void;
 
-  /** A timeout fired: answer 504, or cut the started response (contract §3.2). Set `outcome` to 'timeout'. */
+  /** A timeout fired: answer 504, or cut the started response (docs/contract/queue-proxy.md §3.2). Set `outcome` to 'timeout'. */
   protected abstract onTimeout(message: string): void;
   /** Release upstream resources; called once, from `finish`. */
   protected abstract release(): void;
@@ -156,7 +157,7 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
     this.started = true;
   }
 
-  /** Bytes went to the client through the response (not through a hijacked tunnel: contract §3.4). */
+  /** Bytes went to the client through the response (not through a hijacked tunnel: docs/contract/queue-proxy.md §3.4). */
   protected noteWrite(): void {
     this.lastWriteAt = performance.now();
   }
@@ -185,6 +186,29 @@ export abstract class BaseExchange<Extra extends string = never> implements Exch
     this.outcome = 'upstream-error';
     this.detachUpstream();
     this.abortClient();
+  }
+
+  /** The upstream's failover hook was offered this exchange (once at most). */
+  private offered = false;
+
+  /**
+   * Offers a request that provably never reached the application (and has no body: the caller checks) to the
+   * upstream's `onUnreachable` hook. True when the handler took the exchange over: it is back in phase `new`, so
+   * the handler may `forward` it to another upstream now or later, or answer it. False: the caller answers.
+   */
+  protected offerElsewhere(cause: UnreachableCause): boolean {
+    const hook = this.upstream?.onUnreachable ?? null;
+    if (hook === null || this.offered || this.started || this.done || this.phase !== 'forwarding') return false;
+    this.offered = true;
+    this.detachUpstream();
+    this.phase = 'new';
+    // The stale-socket retry belongs to one upstream; the next one gets its own.
+    const retried = this.retried;
+    this.retried = false;
+    if (hook(this, cause)) return true;
+    if (this.phase === 'new') this.phase = 'forwarding';
+    this.retried = retried;
+    return false;
   }
 
   /** Upstream failed before its head: answer 502 with Go's error text. */

@@ -1,6 +1,6 @@
 /**
  * An HTTP/1.x exchange on node:http (`request` / `checkContinue`), proxied to an HTTP/1.1 upstream through the
- * upstream's keep-alive agent, with Go `httputil.ReverseProxy` semantics (contract §2.7).
+ * upstream's keep-alive agent, with Go `httputil.ReverseProxy` semantics (docs/contract/queue-proxy.md §2.7).
  */
 import type http from 'node:http';
 import type { Socket } from 'node:net';
@@ -10,6 +10,7 @@ import { bodyless, ignore, TIMEOUT_HEADERS, type ExchangeOwner } from './exchang
 import { H1UpstreamExchange } from './h1-upstream-exchange.js';
 import { h1ResponseHeaders, headerValue, pairs, requestFraming } from './headers.js';
 import { validHeaders, writeInformational } from './raw-head.js';
+import { appUnreachableAnswer, maybeAppUnreachable } from '../http/unreachable.js';
 
 export class H1Exchange extends H1UpstreamExchange {
   private readonly socket: Socket;
@@ -99,6 +100,13 @@ export class H1Exchange extends H1UpstreamExchange {
       return;
     }
     const status = upRes.statusCode ?? 502;
+    if (status === 502 && this.framing === 'none' && this.upstream?.onUnreachable != null) {
+      const raw = upRes.rawHeaders;
+      if (maybeAppUnreachable(status, headerValue(raw, 'x-kdp-error'), Number(headerValue(raw, 'content-length') ?? -1))) {
+        this.holdUnreachable(upRes, status, headers);
+        return;
+      }
+    }
     this.declaredLength = contentLength;
     // (A client still waiting for `100 Continue` gets `Connection: close` from node itself: `_expect_continue`.)
     res.writeHead(status, headers);
@@ -117,6 +125,33 @@ export class H1Exchange extends H1UpstreamExchange {
         }
       }
       res.end();
+    });
+  }
+
+  /**
+   * A queue-proxy's 502 that may say it could not reach its app: read its one-line body before anything goes to the
+   * client; if it is the dial error, the handler may send the request elsewhere, else the 502 is relayed as it came.
+   */
+  private holdUnreachable(upRes: http.IncomingMessage, status: number, headers: ReturnType<typeof h1ResponseHeaders>['headers']): void {
+    let body = '';
+    upRes.setEncoding('latin1');
+    upRes.on('data', (d: string) => {
+      body += d;
+    });
+    upRes.once('end', () => {
+      if (this.upRes !== upRes || this.finished) return;
+      const cause = appUnreachableAnswer(status, headerValue(upRes.rawHeaders, 'x-kdp-error'), body);
+      if (cause !== null && this.offerElsewhere(cause)) return;
+      const res = this.res;
+      this.declaredLength = true;
+      res.writeHead(status, headers);
+      this.noteHead(status);
+      res.end(body, 'latin1');
+    });
+    upRes.once('close', () => {
+      if (this.upRes !== upRes || upRes.complete || this.finished) return;
+      this.detachUpstream();
+      this.fail502(`read tcp ${this.upstream?.authority ?? ''}: EOF (upstream closed the connection while answering)`);
     });
   }
 

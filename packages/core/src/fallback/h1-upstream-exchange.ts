@@ -1,7 +1,7 @@
 /**
  * What the two exchanges that start as an HTTP/1.x request share (`H1Exchange`, `UpgradeExchange`): the upstream is
  * an HTTP/1.1 request through the upstream's keep-alive agent, built and failed the way Go's `httputil.ReverseProxy`
- * does (contract §2.7). Each subclass keeps only how it talks to the client (`ServerResponse` or a raw socket).
+ * does (docs/contract/queue-proxy.md §2.7). Each subclass keeps only how it talks to the client (`ServerResponse` or a raw socket).
  */
 import http from 'node:http';
 import type { Writable } from 'node:stream';
@@ -11,6 +11,7 @@ import { BaseExchange, clientAddress, ignore, type ExchangeOwner } from './excha
 import { h1RequestHeaders, headerValue, originForm, type BodyFraming } from './headers.js';
 import { h1Agent } from './pools.js';
 import { describeUpstreamError, isStaleConnectionError } from '../http/upstream-error.js';
+import { refusedConnect } from '../http/unreachable.js';
 
 export abstract class H1UpstreamExchange<Extra extends string = never> extends BaseExchange<Extra> {
   protected upHeaders: string[] = [];
@@ -140,6 +141,8 @@ export abstract class H1UpstreamExchange<Extra extends string = never> extends B
       this.send(upstream);
       return;
     }
+    // Refused before anything was sent: the handler may send the request to another upstream (once).
+    if (this.framing === 'none' && !this.clientHeadSent() && refusedConnect(err) && this.offerElsewhere('refused')) return;
     this.detachUpstream();
     if (this.clientHeadSent()) this.broken();
     else this.fail502(describeUpstreamError(err, upstream.authority));

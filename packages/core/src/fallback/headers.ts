@@ -3,7 +3,7 @@
  * gives them (`rawHeaders`: [name, value, name, value, ...]).
  *
  * Mirrors Go `net/http/httputil/reverseproxy.go` (`removeHopByHopHeaders`, the `Te: trailers` re-add, the upgrade
- * re-add, the `X-Forwarded-For` append) and contract §2.7. Pure functions: table-tested in `headers.test.ts`.
+ * re-add, the `X-Forwarded-For` append) and docs/contract/queue-proxy.md §2.7. Pure functions: table-tested in `headers.test.ts`.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { ForwardEdits, HeaderList } from '../http/exchange.js';

@@ -5,7 +5,7 @@
  * are copied both ways (`handleUpgradeResponse`); any other answer is relayed as a normal response, then the
  * connection is closed.
  *
- * Timeouts (contract §3.4): writes on a hijacked connection are invisible to Knative's timeout handler, so a tunnel
+ * Timeouts (docs/contract/queue-proxy.md §3.4): writes on a hijacked connection are invisible to Knative's timeout handler, so a tunnel
  * counts as "nothing written": T, RS and I all end it, whatever its traffic.
  */
 import type http from 'node:http';
@@ -97,7 +97,7 @@ export class UpgradeExchange extends H1UpstreamExchange<'relaying' | 'tunnel'> {
     this.phase = 'tunnel';
     this.upSocket = upSocket;
     this.status = 101;
-    // Not `noteWrite`: Knative's timeout writer never sees bytes on a hijacked connection (contract §3.4).
+    // Not `noteWrite`: Knative's timeout writer never sees bytes on a hijacked connection (docs/contract/queue-proxy.md §3.4).
     this.markStarted();
     client.setTimeout(0);
     upSocket.setNoDelay(true);

@@ -90,3 +90,20 @@ export interface Exchange {
 }
 
 export type ExchangeHandler = (ex: Exchange) => void;
+
+/**
+ * Why a request provably never reached the application behind an upstream:
+ * - `refused`: connecting to the upstream was refused (nothing listens there any more);
+ * - `app-unreachable`: the upstream, a queue-proxy, answered `502` with `X-Kdp-Error: upstream-unreachable` and Go's
+ *   dial error (`dial tcp …`): it could not connect to its application.
+ */
+export type UnreachableCause = 'refused' | 'app-unreachable';
+
+/**
+ * An upstream's failover hook (`UpstreamOptions.onUnreachable`). An engine calls it, instead of answering, only when
+ * the request never reached the application (see `UnreachableCause`), has no body (so it can be sent again as it
+ * was), nothing was written to the client, and the hook was not called for this exchange before. The exchange is
+ * back in its state before `forward`: return true when the handler took it over again (it called `forward` to
+ * another upstream, or will, or answered); false, and the engine answers as it would have without the hook.
+ */
+export type UnreachableHandler = (ex: Exchange, cause: UnreachableCause) => boolean;

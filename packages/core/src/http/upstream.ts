@@ -1,3 +1,5 @@
+import type { UnreachableHandler } from './exchange.js';
+
 /**
  * An upstream HTTP server (the user container for the queue-proxy, a pod's queue-proxy for the activator).
  * Engines keep their own connection pools on it under private keys, so one Upstream serves both engines and
@@ -14,6 +16,8 @@ export interface UpstreamOptions {
    * open thousands of connections to one pod (its listen backlog drops them).
    */
   readonly maxConnections?: number;
+  /** Where a request that provably never reached this upstream's application may be sent instead (exchange.ts). */
+  readonly onUnreachable?: UnreachableHandler | null;
 }
 
 export interface UpstreamAttachment {
@@ -25,6 +29,7 @@ export class Upstream {
   readonly port: number;
   readonly maxIdle: number;
   readonly maxConnections: number;
+  readonly onUnreachable: UnreachableHandler | null;
   /** `host:port`, as used in error messages (`dial tcp 127.0.0.1:8080: connect: connection refused`). */
   readonly authority: string;
   /** Engine-private pools, keyed by a symbol each engine owns. */
@@ -45,6 +50,7 @@ export class Upstream {
     }
     this.maxIdle = opts.maxIdle;
     this.maxConnections = maxConnections;
+    this.onUnreachable = opts.onUnreachable ?? null;
     this.authority = `${opts.host}:${String(opts.port)}`;
   }
 

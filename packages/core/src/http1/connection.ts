@@ -10,7 +10,8 @@
 import type net from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Exchange, FinishListener, ForwardEdits, HeaderList, Outcome, Protocol, Timeouts } from '../http/exchange.js';
+import type { Exchange, FinishListener, ForwardEdits, HeaderList, Outcome, Protocol, Timeouts, UnreachableCause } from '../http/exchange.js';
+import { appUnreachableAnswer, refusedConnect, UNREACHABLE_BODY_MAX } from '../http/unreachable.js';
 import type { Upstream } from '../http/upstream.js';
 import { BodyFramer, FRAMING } from './framer.js';
 import {
@@ -146,6 +147,8 @@ export class ClientConn implements Exchange, UpOwner {
   private upstream: Upstream | null = null;
   private upHead: Buffer | null = null;
   private retried = false;
+  /** The upstream's failover hook was offered the current request (once at most). */
+  private offered = false;
   /** First byte of an unfinished head (for the head-read timeout); 0 when none. */
   headStartedAt = 0;
 
@@ -326,6 +329,7 @@ export class ClientConn implements Exchange, UpOwner {
     this.onFinish = null;
     this.status = 0;
     this.retried = false;
+    this.offered = false;
     this.upHead = null;
     this.sentHead = null;
     this.upstream = null;
@@ -427,7 +431,12 @@ export class ClientConn implements Exchange, UpOwner {
     if (p !== null) this.onHeadData(p);
   }
 
-  private finish(outcome: Outcome): void {
+  /**
+   * `answered`: the engine wrote a whole response of its own (a 502 or 504 with a Content-Length), so the client
+   * connection is still in step and stays open, as Go's server keeps it after a ReverseProxy error; otherwise an
+   * outcome other than 'complete' closes it.
+   */
+  private finish(outcome: Outcome, answered = false): void {
     if (this.finished) return;
     this.finished = true;
     this.xPhase = X_NONE;
@@ -439,8 +448,8 @@ export class ClientConn implements Exchange, UpOwner {
     const cb = this.onFinish;
     this.onFinish = null;
     if (cb !== null) cb(this, outcome, this.status);
-    if (outcome !== 'complete') this.closeAfter = true;
-    if (this.rPhase !== R_DONE && !this.clientGone && outcome === 'complete') {
+    if (outcome !== 'complete' && !answered) this.closeAfter = true;
+    if (this.rPhase !== R_DONE && !this.clientGone && (outcome === 'complete' || answered)) {
       // The response is complete but the request body is not: don't wait for it, close after the response.
       this.closeAfter = true;
     }
@@ -644,6 +653,14 @@ export class ClientConn implements Exchange, UpOwner {
         this.upstreamFailed(up, new Error('net/http: unsupported transfer encoding in response'));
         return;
       }
+      // A queue-proxy that could not reach its app: its one-line dial error came with the head (one write).
+      if (res.status === 502 && this.upstream !== null && this.upstream.onUnreachable !== null && !this.requestHasBody) {
+        const n = res.contentLength;
+        if (n > 0 && n <= UNREACHABLE_BODY_MAX && end + n <= buf.length) {
+          const cause = appUnreachableAnswer(502, res.get('x-kdp-error'), buf.toString('latin1', end, end + n));
+          if (cause !== null && this.offerElsewhere(cause)) return;
+        }
+      }
       if (res.status >= 100 && res.status < 200 && res.status !== 101) {
         // 1xx informational: relay verbatim, then expect the final head.
         if (!this.responseStarted) this.responseStartedAt = performance.now();
@@ -823,15 +840,34 @@ export class ClientConn implements Exchange, UpOwner {
     this.resAcc = null;
     if (this.finished) return;
     if (!this.responseStarted) {
+      if (refusedConnect(err) && this.offerElsewhere('refused')) return;
       const upstream = this.upstream;
       const text = upstream === null ? String(err) : describeUpstreamError(err, upstream.authority);
       this.respondError(502, 'upstream-unreachable', text);
-      this.finish('upstream-error');
+      this.finish('upstream-error', true);
       return;
     }
     // Mid-response failure: abort the client connection like Go's http.ErrAbortHandler.
     this.socket.destroy();
     this.finish('upstream-error');
+  }
+
+  /**
+   * Offers a bodiless request that provably never reached the app to the upstream's `onUnreachable` hook; true when
+   * the handler took it over (the exchange is back before `forward`).
+   */
+  private offerElsewhere(cause: UnreachableCause): boolean {
+    const hook = this.upstream?.onUnreachable ?? null;
+    if (hook === null || this.offered || this.responseStarted || this.finished || this.requestHasBody) return false;
+    this.offered = true;
+    this.abortUpstream();
+    this.xPhase = X_PENDING;
+    const retried = this.retried;
+    this.retried = false;
+    if (hook(this, cause)) return true;
+    if (this.xPhase === X_PENDING) this.xPhase = X_FORWARDING;
+    this.retried = retried;
+    return false;
   }
 
   private abortUpstream(): void {
@@ -867,7 +903,7 @@ export class ClientConn implements Exchange, UpOwner {
     this.abortUpstream();
     if (!this.responseStarted) {
       this.writeLocal(504, errorHeaders('timeout'), t.message);
-      this.finish('timeout');
+      this.finish('timeout', true);
       return;
     }
     // Response started: append the message if the framing allows it, else abort (Go does the same).

@@ -112,6 +112,8 @@ interface ReqShape {
 const input = fc.record({
   requests: fc.array(request, { minLength: 1, maxLength: 3 }),
   cuts: fc.array(fc.nat(), { maxLength: 4 }),
+  /** Forward from the handler at once, or a few ms later (the activator's buffering path). */
+  deferForward: fc.boolean(),
 });
 
 describe('differential fuzzing (bounded)', () => {
@@ -126,8 +128,9 @@ describe('differential fuzzing (bounded)', () => {
   it(`keeps the invariants on generated inputs (seed ${String(SEED)}, ≤ ${String(RUNS)} runs, ≤ ${String(TIME_LIMIT_MS)} ms)`, async () => {
     let runs = 0;
     await fc.assert(
-      fc.asyncProperty(input, async ({ requests, cuts }) => {
+      fc.asyncProperty(input, async ({ requests, cuts, deferForward }) => {
         runs++;
+        if (env.fixture !== null) env.fixture.deferForwardMs = deferForward ? 5 : 0;
         const raw = Buffer.from(requests.map((r) => render(r)).join('') + NEXT, 'latin1');
         const node = await runDirect(env, raw);
         const segments = cutAt(raw, cuts.map((c) => c % raw.length));

@@ -10,6 +10,8 @@
  *   (docs/http1-rules.md, rule 1: what kdp forwards, it forwards in canonical form).
  */
 
+import { TCHAR, VCHAR } from './head.js';
+
 export const FRAMING = { none: 0, length: 1, chunked: 2, eof: 3 } as const;
 export type Framing = (typeof FRAMING)[keyof typeof FRAMING];
 
@@ -32,8 +34,6 @@ const S_END_LF = 11;
 
 const CR = 13;
 const LF = 10;
-const SP = 32;
-const HTAB = 9;
 const COLON = 58;
 const SEMI = 59;
 /** A chunk larger than this is refused (no legitimate sender needs more than 2^40 bytes in one chunk). */
@@ -48,19 +48,6 @@ for (let c = 0; c < 6; c++) {
   HEX[97 + c] = 10 + c;
 }
 
-/** RFC 9110 tchar. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
-for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
-for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
-for (let c = 97; c <= 122; c++) TCHAR[c] = 1;
-
-/** Field-value and chunk-ext bytes: VCHAR, obs-text, SP, HTAB. No other control byte. */
-const VALUE = new Uint8Array(256);
-for (let c = 33; c <= 126; c++) VALUE[c] = 1;
-for (let c = 128; c <= 255; c++) VALUE[c] = 1;
-VALUE[SP] = 1;
-VALUE[HTAB] = 1;
 
 /**
  * Trailer fields that would change framing, routing or authentication if a recipient merged them into the head
@@ -204,7 +191,7 @@ export class BodyFramer {
         }
         case S_EXT:
           if (c === CR) state = S_SIZE_LF;
-          else if (VALUE[c] !== 1 || ++this.lineLen > MAX_LINE) return this.fail(i);
+          else if (VCHAR[c] !== 1 || ++this.lineLen > MAX_LINE) return this.fail(i);
           break;
         case S_SIZE_LF:
           if (c !== LF) return this.fail(i);
@@ -246,7 +233,7 @@ export class BodyFramer {
           break;
         case S_TRAILER_VALUE:
           if (c === CR) state = S_TRAILER_LF;
-          else if (VALUE[c] !== 1 || ++this.lineLen > MAX_LINE) return this.fail(i);
+          else if (VCHAR[c] !== 1 || ++this.lineLen > MAX_LINE) return this.fail(i);
           break;
         case S_TRAILER_LF:
           if (c !== LF) return this.fail(i);

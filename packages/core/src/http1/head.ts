@@ -20,15 +20,15 @@ const SP = 32;
 const HTAB = 9;
 const COLON = 58;
 
-/** RFC 9110 tchar lookup. */
-const TCHAR = new Uint8Array(256);
+/** RFC 9110 tchar lookup (shared with the chunked framer's trailer scanner). */
+export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 48; c <= 57; c++) TCHAR[c] = 1;
 for (let c = 65; c <= 90; c++) TCHAR[c] = 1;
 for (let c = 97; c <= 122; c++) TCHAR[c] = 1;
 
 /** Bytes allowed in a field value: VCHAR, obs-text, SP, HTAB. */
-const VCHAR = new Uint8Array(256);
+export const VCHAR = new Uint8Array(256);
 for (let c = 33; c <= 126; c++) VCHAR[c] = 1;
 for (let c = 128; c <= 255; c++) VCHAR[c] = 1;
 VCHAR[SP] = 1;
