@@ -302,7 +302,7 @@ describe('kdp-activator on a (fake) Knative cluster', () => {
     for (let i = 0; i < 1000 && !draining; i++) {
       const probe = await request(w.port, KUBELET);
       if (probe.status !== 200) {
-        expect(probe.status).toBe(503);
+        expect(probe.status).toBe(500);
         draining = true;
       }
     }

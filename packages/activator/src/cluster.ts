@@ -4,7 +4,7 @@
  * config map, and Knative's health check around the activator's handler:
  *  - kubelet probes answer 500 until the autoscaler websocket is connected (`connection has not yet been
  *    established`, main.go `newHealthCheck`) and, a kdp addition, until the informers have listed once (Knative
- *    does not listen before that); after SIGTERM the activator's own drain answer (503) takes over;
+ *    does not listen before that); after SIGTERM it fails at once with 500 `shutting down`, as Knative's;
  *  - a request for a revision the informer has not delivered is looked up with a GET before it is refused (404 only
  *    if the API says NotFound; 500 `Error getting active endpoint: …` for any other API error, as context_handler.go).
  */
@@ -110,15 +110,18 @@ export function createClusterMode(opts: ClusterModeOptions): ClusterMode {
       };
       return (ex) => {
         if (isKubeletProbe(ex)) {
-          if (!activator.draining) {
-            if (!connection.connected) {
-              ex.respond(500, TEXT, 'connection has not yet been established\n');
-              return;
-            }
-            if (!source.synced) {
-              ex.respond(500, TEXT, 'informers have not synced yet\n');
-              return;
-            }
+          if (activator.draining) {
+            // Knative's health check fails with 500 "shutting down" once the signal arrived (cmd/activator/main.go).
+            ex.respond(500, TEXT, 'shutting down\n');
+            return;
+          }
+          if (!connection.connected) {
+            ex.respond(500, TEXT, 'connection has not yet been established\n');
+            return;
+          }
+          if (!source.synced) {
+            ex.respond(500, TEXT, 'informers have not synced yet\n');
+            return;
           }
           inner(ex);
           return;

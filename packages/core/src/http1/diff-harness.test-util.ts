@@ -378,6 +378,8 @@ export interface KdpTarget {
   readonly pacing: Pacing;
   /** Header lines (CRLF-terminated) the fresh-connection check adds so this proxy routes it, e.g. a revision. */
   readonly routeHeaders?: string;
+  /** Host of the fresh-connection check (default `fresh`), for a proxy that routes by Host. */
+  readonly freshHost?: string;
   /** Before a run: forget the accepted list and, where possible, pooled upstream connections. */
   reset(): void;
   /**
@@ -639,7 +641,7 @@ export async function runKdp(env: DiffEnv, segments: readonly Buffer[], node: No
   const appSaw = [...env.behind.requests].sort((a, b) => a.order - b.order).filter((q) => q.complete).map((q) => asReq(q.method, q.url, q.body));
   // 5. A fresh connection still gets a 200 from the app through kdp.
   env.behind.reset();
-  const fresh = await sendSegments(env.kdp.port, [Buffer.from(`GET /fresh HTTP/1.1\r\nHost: fresh\r\n${env.kdp.routeHeaders ?? ''}\r\n`, 'latin1')], (b) => parseResponses(b).responses.length >= 1, HANG_BOUND_MS);
+  const fresh = await sendSegments(env.kdp.port, [Buffer.from(`GET /fresh HTTP/1.1\r\nHost: ${env.kdp.freshHost ?? 'fresh'}\r\n${env.kdp.routeHeaders ?? ''}\r\n`, 'latin1')], (b) => parseResponses(b).responses.length >= 1, HANG_BOUND_MS);
   const fr = parseResponses(fresh.bytes).responses[0];
   if (fr?.status !== 200 || env.behind.requests.at(-1)?.url !== '/fresh') {
     failures.push({ kind: 'fresh-connection', detail: `a fresh connection after the input got ${fr === undefined ? 'no response' : String(fr.status)}` });
