@@ -113,7 +113,7 @@ export function renderLatencySvg(curvesByScenario: ReadonlyMap<string, readonly 
     parts.push(`<text x="${String(lx + 27)}" y="42">${esc(t)}</text>`);
     lx += 40 + t.length * 6.5;
   }
-  parts.push(`<text x="${String(width - 10)}" y="42" text-anchor="end" fill="#555">latency by percentile (median of the runs); log scales</text>`);
+  parts.push(`<text x="${String(width - 10)}" y="18" text-anchor="end" fill="#555">latency by percentile (median of the runs); log scales</text>`);
   const xMax = MAX_NINES;
   for (const [idx, name] of names.entries()) {
     const curves = curvesByScenario.get(name) ?? [];
