@@ -22,6 +22,11 @@ export interface LoadResult {
   readonly latencyUs: LatencySummaryUs;
   /** hdr-histogram-js `encodeIntoCompressedBase64` of the µs histogram, for re-analysis or merging. */
   readonly latencyHistogram: string;
+  /**
+   * [percentile, µs] pairs straight from the load generator, when it gives them (wrk: its exact per-µs histogram
+   * at `PERCENTILE_GRID`; its `latencyHistogram` is then rebuilt from this curve). Plots prefer it.
+   */
+  readonly percentileCurveUs?: readonly (readonly [number, number])[];
   readonly non2xx: number;
   /** Connection errors and timeouts (autocannon counts a timeout as an error too). */
   readonly errors: number;

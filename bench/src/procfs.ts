@@ -32,6 +32,22 @@ export function readCpuTicks(pid: number): number | undefined {
 }
 
 /**
+ * utime + stime of this process plus cutime + cstime: the CPU of its children that exited and were waited for
+ * (the wrk processes of a run), in clock ticks.
+ */
+export function readSelfAndReapedChildrenTicks(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let sum = 0;
+    for (let i = 11; i <= 14; i++) sum += Number(rest[i]);
+    return sum;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
  * Busy time of the whole machine in clock ticks, all CPUs: user, nice, system, irq, softirq and steal from the
  * `cpu` line of /proc/stat (idle and iowait left out).
  */
@@ -59,33 +75,37 @@ export function readRssKb(pid: number): number | undefined {
 }
 
 export interface RssStats {
+  /** When the sampler started: right after the warm-up, before the measured run. */
   readonly startKb: number;
   readonly peakKb: number;
   readonly endKb: number;
+  /** Median of the samples taken in the second half of the run: the level RSS settles at under load. */
+  readonly steadyKb: number;
   readonly samples: number;
 }
 
-/** Samples a process's RSS on a timer; `stop()` takes a last sample and returns peak and end. */
+/** Samples a process's RSS on a timer; `stop()` takes a last sample and returns start, peak, steady and end. */
 export class RssSampler {
   readonly #pid: number;
   readonly #timer: NodeJS.Timeout;
   readonly #startKb: number;
   #peakKb: number;
   #lastKb: number;
-  #samples = 1;
+  readonly #series: number[] = [];
 
   constructor(pid: number, intervalMs: number) {
     this.#pid = pid;
     this.#startKb = readRssKb(pid) ?? 0;
     this.#peakKb = this.#startKb;
     this.#lastKb = this.#startKb;
+    this.#series.push(this.#startKb);
     this.#timer = setInterval(() => this.#sample(), intervalMs);
   }
 
   #sample(): void {
     const kb = readRssKb(this.#pid);
     if (kb === undefined) return;
-    this.#samples++;
+    this.#series.push(kb);
     this.#lastKb = kb;
     if (kb > this.#peakKb) this.#peakKb = kb;
   }
@@ -93,7 +113,9 @@ export class RssSampler {
   stop(): RssStats {
     clearInterval(this.#timer);
     this.#sample();
-    return { startKb: this.#startKb, peakKb: this.#peakKb, endKb: this.#lastKb, samples: this.#samples };
+    const secondHalf = this.#series.slice(Math.floor(this.#series.length / 2)).sort((a, b) => a - b);
+    const steadyKb = secondHalf[secondHalf.length >> 1] ?? this.#lastKb;
+    return { startKb: this.#startKb, peakKb: this.#peakKb, endKb: this.#lastKb, steadyKb, samples: this.#series.length };
   }
 }
 

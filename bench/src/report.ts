@@ -1,22 +1,47 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { describePlacement } from './placement.js';
+import { medianCurves, renderLatencySvg } from './plot.js';
 import { fileStamp, fmtInt, fmtUs } from './runner.js';
 import type { CustomSuiteResult, ReportSection } from './custom.js';
 import type { Goal, SuiteResult, Summary } from './types.js';
 
 /**
  * Writes `<suite>-<timestamp>.json` (everything, histograms included; kept as history) and rewrites `<suite>.md`
- * (the latest run as tables).
+ * (the latest run as tables) and `<suite>.svg` (its latency percentile plot, shown in the Markdown).
  */
-export function writeResults(result: SuiteResult, resultsDir: string): { jsonPath: string; mdPath: string } {
+export function writeResults(result: SuiteResult, resultsDir: string): { jsonPath: string; mdPath: string; svgPath: string } {
   mkdirSync(resultsDir, { recursive: true });
   const jsonName = `${result.suite}-${fileStamp(new Date(result.startedAt))}.json`;
   const jsonPath = join(resultsDir, jsonName);
   writeFileSync(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  return { jsonPath, ...writeReport(result, resultsDir, jsonName) };
+}
+
+/** `<suite>.md` and `<suite>.svg` from a result; `rerender` uses it on a result file written earlier. */
+function writeReport(result: SuiteResult, resultsDir: string, jsonName: string): { mdPath: string; svgPath: string } {
+  const svgName = `${result.suite}.svg`;
+  const svgPath = join(resultsDir, svgName);
+  writeFileSync(svgPath, latencySvg(result));
   const mdPath = join(resultsDir, `${result.suite}.md`);
-  writeFileSync(mdPath, renderMarkdown(result, jsonName));
-  return { jsonPath, mdPath };
+  writeFileSync(mdPath, renderMarkdown(result, jsonName, svgName));
+  return { mdPath, svgPath };
+}
+
+/** Rewrites `<suite>.md` and `<suite>.svg` beside a `<suite>-<timestamp>.json` from its data (new report layout, old run). */
+export function rerender(jsonPath: string): { mdPath: string; svgPath: string } {
+  const read = JSON.parse(readFileSync(jsonPath, 'utf8')) as Omit<SuiteResult, 'goals'> & { goals?: SuiteResult['goals'] };
+  // Results written before suites had goals have none.
+  const result: SuiteResult = { ...read, goals: read.goals ?? [] };
+  if (!Array.isArray(result.measurements)) throw new Error(`${jsonPath} is not the result of a load suite (no measurements)`);
+  return writeReport(result, dirname(jsonPath), basename(jsonPath));
+}
+
+export function latencySvg(r: SuiteResult): string {
+  return renderLatencySvg(medianCurves(r), {
+    title: `${r.suite}: latency percentiles, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ` +
+      `${String(r.settings.reps)} × ${String(r.settings.durationS)} s, ${r.settings.loadGenerator ?? 'autocannon'}`,
+  });
 }
 
 /** The issue's targets next to what was measured: met / not met / not measured. */
@@ -35,13 +60,14 @@ export function renderGoals(goals: readonly Goal[]): string[] {
 const mb = (kb: number): string => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : '–');
 const signedUs = (us: number): string => (!Number.isFinite(us) ? '–' : us === 0 ? '0' : `${us > 0 ? '+' : '−'}${fmtUs(Math.abs(us))}`);
 
-function row(s: Summary, baseline: string): string {
+function row(s: Summary, baseline: string, second?: Summary): string {
   const isBase = s.target === baseline;
   return [
     s.scenario,
     s.target,
     fmtInt(s.reqPerS),
     isBase ? '1' : s.ratioVsBaseline.toFixed(2),
+    ...(second === undefined ? [] : [s.target === second.target ? '1' : (s.reqPerS / second.reqPerS).toFixed(2)]),
     fmtUs(s.latencyUs.p50),
     fmtUs(s.latencyUs.p99),
     isBase ? '–' : signedUs(s.addedP50Us),
@@ -73,27 +99,51 @@ function reportHead(
   ];
 }
 
-export function renderMarkdown(r: SuiteResult, jsonName: string): string {
+export function renderMarkdown(r: SuiteResult, jsonName: string, svgName?: string): string {
   const baseline = r.targets[0] ?? 'direct';
+  const loadGen = r.settings.loadGenerator ?? 'autocannon';
+  const withRss = r.summaries.some((s) => s.rssWarmKb !== undefined);
+  const cmp = r.compareTo;
   const lines: string[] = [
     ...reportHead(r, jsonName, r.settings.placement),
     `- Each cell: median of ${String(r.settings.reps)} interleaved runs of ${String(r.settings.durationS)} s after ` +
       `${String(r.settings.warmupS)} s of warm-up, fresh processes for every run; each metric's median taken on its own.`,
     '',
     ...renderGoals(r.goals),
-    `| scenario | target | req/s | × ${baseline} | p50 | p99 | added p50 | CPU µs/req | CPU | peak RSS | load side CPU | non-2xx / errors |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...r.summaries.map((s) => `| ${row(s, baseline)} |`),
+    `| scenario | target | req/s | × ${baseline} |${cmp === undefined ? '' : ` × ${cmp} |`} p50 | p99 | added p50 | CPU µs/req | CPU | peak RSS | load side CPU | non-2xx / errors |`,
+    `|---|---|---:|---:|${cmp === undefined ? '' : '---:|'}---:|---:|---:|---:|---:|---:|---:|---:|`,
+    ...r.summaries.map((s) => {
+      const second = cmp === undefined ? undefined : r.summaries.find((o) => o.scenario === s.scenario && o.target === cmp);
+      return `| ${row(s, baseline, cmp === undefined ? undefined : (second ?? { ...s, target: cmp, reqPerS: NaN }))} |`;
+    }),
     '',
-    'Columns: latency is per response, closed loop, µs resolution (autocannon\'s hrtime per request, recorded into an ' +
-      'hdr histogram); *CPU µs/req* and *CPU* (share of one core) are user+system time of the measured process ' +
+    ...(svgName === undefined ? [] : [`![latency by percentile, per scenario and target](${svgName})`, '']),
+    (loadGen === 'wrk'
+      ? 'Columns: latency is per response, closed loop, µs resolution (wrk, one thread: from writing the request to ' +
+        'the end of its response; its exact per-µs histogram); '
+      : 'Columns: latency is per response, closed loop, µs resolution (autocannon\'s hrtime per request, recorded into an ' +
+        'hdr histogram); ') +
+      '*CPU µs/req* and *CPU* (share of one core) are user+system time of the measured process ' +
       `(the proxy; for \`${baseline}\`, the app) from /proc; *peak RSS* is its highest VmRSS sampled every ` +
       `${String(r.settings.rssSampleMs)} ms under load; *load side CPU* is the runner (autocannon) plus the app, share ` +
       'of one core: near 100 %, req/s is bounded by the client side, not by the proxy. *load gen CPU* is the runner ' +
-      'alone (autocannon\'s thread, the sampler); *others\' CPU* is what the rest of the machine used meanwhile ' +
+      `alone (${loadGen === 'wrk' ? 'the sampler, and the wrk process' : "autocannon's thread, the sampler"}); *others' CPU* is what the rest of the machine used meanwhile ` +
       '(highest over the repetitions): above ~10 %, the machine was not quiet.',
     '',
   ];
+  if (withRss) {
+    lines.push(
+      '| scenario | target | RSS after warm-up | RSS steady | RSS peak | RSS end |',
+      '|---|---|---:|---:|---:|---:|',
+      ...r.summaries.map(
+        (s) => `| ${s.scenario} | ${s.target} | ${mb(s.rssWarmKb ?? NaN)} | ${mb(s.rssSteadyKb ?? NaN)} | ${mb(s.rssPeakKb)} | ${mb(s.rssEndKb)} |`,
+      ),
+      '',
+      'RSS (VmRSS of the measured process, medians over the runs): *after warm-up* when the measured run starts; ' +
+        '*steady* the median of the samples of its second half; *peak* its highest sample; *end* at its end.',
+      '',
+    );
+  }
   const withApp = r.summaries.filter((s) => s.appCpuUsPerReq !== undefined);
   const withRelated = r.summaries.some((s) => s.relatedCpuUsPerReq !== undefined);
   if (withRelated) {

@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isCustomSuite, runCustomSuite } from './custom.js';
 import type { PinMode } from './placement.js';
-import { writeCustomResults, writeResults } from './report.js';
+import { rerender, writeCustomResults, writeResults } from './report.js';
 import { runSuite } from './runner.js';
 import { loadSuites } from './suite-registry.js';
+import type { LoadGeneratorName } from './types.js';
 
 const USAGE = `usage: node bench/dist/run.js [suite] [options]
 
@@ -18,7 +19,15 @@ const USAGE = `usage: node bench/dist/run.js [suite] [options]
                       with --quick 5 and 1)
   --pin / --no-pin    force pinning (fail if impossible) / disable it (default: pin when possible)
   --results DIR       where results go (default bench/results)
+  --loadgen NAME      autocannon | wrk (default: the suite's; go-reference uses wrk)
+  --keep-going        a failed measurement is noted and left out instead of ending the run; results are also
+                      written after each repetition (partial), so a stopped run leaves its data
+  --rerender FILE     rewrite <suite>.md and <suite>.svg beside a result FILE (.json) from its data, and exit
   --list              list suites and exit
+
+  env KDP_BENCH_COMPARE=DIR   go-reference: also measure the queue-proxy of another (built) checkout DIR
+  env KDP_BENCH_COMPARE_FLAGS="--flag ..."   ... run with these node flags instead of its own
+  env KDP_BENCH_FLAGS_VARIANT="--flag ..."   go-reference: also this checkout's queue-proxy with these flags
 `;
 
 function num(name: string, raw: string | undefined, fallback: number): number {
@@ -46,12 +55,20 @@ async function main(): Promise<void> {
       pin: { type: 'boolean', default: false },
       'no-pin': { type: 'boolean', default: false },
       results: { type: 'string' },
+      loadgen: { type: 'string' },
+      rerender: { type: 'string' },
+      'keep-going': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (values.rerender !== undefined) {
+    const { mdPath, svgPath } = rerender(values.rerender);
+    process.stderr.write(`wrote ${mdPath}\nwrote ${svgPath}\n`);
     return;
   }
   const { suites, broken } = await loadSuites();
@@ -73,9 +90,20 @@ async function main(): Promise<void> {
 
   const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
   const resultsDir = values.results ?? fileURLToPath(new URL('../results/', import.meta.url));
-  const command = ['node', 'bench/dist/run.js', ...process.argv.slice(2)].map(shellQuote).join(' ');
+  const command = [
+    ...['KDP_BENCH_COMPARE', 'KDP_BENCH_COMPARE_FLAGS', 'KDP_BENCH_FLAGS_VARIANT'].flatMap((k) => {
+      const v = process.env[k];
+      return v === undefined || (v === '' && k === 'KDP_BENCH_COMPARE') ? [] : [`${k}=${shellQuote(v)}`];
+    }),
+    ...['node', 'bench/dist/run.js', ...process.argv.slice(2)].map(shellQuote),
+  ].join(' ');
+  let loadGenerator: LoadGeneratorName | undefined;
+  if (values.loadgen !== undefined) {
+    if (values.loadgen !== 'autocannon' && values.loadgen !== 'wrk') throw new Error(`--loadgen must be autocannon or wrk, got ${JSON.stringify(values.loadgen)}`);
+    loadGenerator = values.loadgen;
+  }
   if (isCustomSuite(suite)) {
-    for (const o of ['duration', 'warmup', 'reps', 'scenario'] as const) {
+    for (const o of ['duration', 'warmup', 'reps', 'scenario', 'loadgen'] as const) {
       if (values[o] !== undefined) throw new Error(`--${o} does not apply to suite ${suite.name}; see --samples`);
     }
     const samples = values.samples === undefined ? undefined : num('samples', values.samples, 0);
@@ -105,9 +133,19 @@ async function main(): Promise<void> {
     resultsDir,
     command,
     ...(filter === undefined ? {} : { scenarioFilter: (s) => filter.test(s.name) }),
+    ...(loadGenerator === undefined ? {} : { loadGenerator }),
+    ...(values['keep-going']
+      ? {
+          keepGoing: true,
+          onRepetition: (partial) => {
+            const { jsonPath } = writeResults(partial, resultsDir);
+            process.stderr.write(`wrote partial ${jsonPath} (${String(partial.settings.reps)} repetitions)\n`);
+          },
+        }
+      : {}),
   });
-  const { jsonPath, mdPath } = writeResults(result, resultsDir);
-  process.stderr.write(`wrote ${jsonPath}\nwrote ${mdPath}\n`);
+  const { jsonPath, mdPath, svgPath } = writeResults(result, resultsDir);
+  process.stderr.write(`wrote ${jsonPath}\nwrote ${mdPath}\nwrote ${svgPath}\n`);
   for (const g of result.goals) {
     process.stderr.write(`target: ${g.goal}: ${g.measured.replace(/\*\*/g, '')} → ${g.met === undefined ? 'not measured' : g.met ? 'met' : 'NOT met'}\n`);
   }

@@ -1,16 +1,24 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad, type LoadHooks, type LoadJob, type LoadResult } from './load.js';
 import { machineInfo } from './machine.js';
 import { choosePlacement, describePlacement, pinSelf, type PinMode } from './placement.js';
 import { freePorts } from './ports.js';
-import { clockTicksPerSecond, readCpuTicks, readSystemBusyTicks, RssSampler, type RssStats } from './procfs.js';
+import {
+  clockTicksPerSecond,
+  readCpuTicks,
+  readSelfAndReapedChildrenTicks,
+  readSystemBusyTicks,
+  RssSampler,
+  type RssStats,
+} from './procfs.js';
 import { spawnManaged, describeExit } from './processes.js';
 import { median, round } from './stats.js';
 import { waitForFirstResponse } from './startup.js';
 import { directTarget } from './targets/sample-app.js';
+import { requireWrk, runWrk } from './wrk.js';
 import type {
-  Goal,
+  LoadGeneratorName,
   ManagedProcess,
   Measurement,
   Placement,
@@ -47,6 +55,12 @@ export interface RunnerOptions {
   readonly scenarioFilter?: (s: Scenario) => boolean;
   /** Progress lines; default: stderr. */
   readonly log?: (line: string) => void;
+  /** Overrides the suite's `loadGenerator` (`--loadgen`). */
+  readonly loadGenerator?: LoadGeneratorName;
+  /** A failed measurement is logged and noted in the result instead of ending the run (`--keep-going`). */
+  readonly keepGoing?: boolean;
+  /** Called with the result so far after each repetition (to write partial results of a long run). */
+  readonly onRepetition?: (partial: SuiteResult) => void;
 }
 
 /** When the load generator's CPU is at least this busy, req/s measures the client side rather than the proxy. */
@@ -94,6 +108,8 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
   const scenarios = suite.scenarios.filter(opts.scenarioFilter ?? (() => true));
   if (scenarios.length === 0) throw new Error(`suite ${suite.name}: no scenario matches the filter`);
 
+  const loadGenerator: LoadGeneratorName = opts.loadGenerator ?? suite.loadGenerator ?? 'autocannon';
+  if (loadGenerator === 'wrk') requireWrk();
   if (suite.preflight !== undefined) await suite.preflight(opts.repoRoot);
   const machine = machineInfo();
   const placement = choosePlacement(opts.pin);
@@ -104,13 +120,46 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
   mkdirSync(logDir, { recursive: true });
   const ticksPerS = clockTicksPerSecond();
   const rssSampleMs = opts.rssSampleMs ?? 100;
-  log(`suite ${suite.name}: ${String(scenarios.length)} scenarios × ${String(targets.length)} targets × ${String(opts.reps)} reps, ` +
+  log(`suite ${suite.name}: ${String(scenarios.length)} scenarios × ${String(targets.length)} targets × ${String(opts.reps)} reps, ${loadGenerator}, ` +
     `${String(opts.warmupS)} s warm-up + ${String(opts.durationS)} s each; ${describePlacement(placement)}; logs in ${logDir}`);
 
   const measurements: Measurement[] = [];
+  const failures: string[] = [];
+  const assemble = (repsDone: number): SuiteResult => {
+    const summaries = summarise(scenarios, targets, baseline.name, measurements);
+    const notes = notesFor(placement, summaries, loadGenerator);
+    if (repsDone < opts.reps) notes.unshift(`Partial result: ${String(repsDone)} of ${String(opts.reps)} repetitions done.`);
+    if (failures.length > 0) notes.push(`Failed measurements (left out): ${failures.join('; ')}`);
+    return {
+      suite: suite.name,
+      description: suite.description,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: opts.command,
+      machine,
+      settings: {
+        durationS: opts.durationS,
+        warmupS: opts.warmupS,
+        reps: repsDone,
+        placement,
+        rssSampleMs,
+        clockTicksPerS: ticksPerS,
+        loadGenerator,
+      },
+      targets: targets.map((t) => t.name),
+      scenarios,
+      measurements,
+      summaries,
+      startup: summariseStartup(targets, measurements),
+      goals: suite.goals?.(summaries) ?? [],
+      notes,
+      ...(suite.compareTo === undefined ? {} : { compareTo: suite.compareTo }),
+    };
+  };
   for (let rep = 1; rep <= opts.reps; rep++) {
     for (const scenario of scenarios) {
       for (const target of targets) {
+        if (target.onlyIn !== undefined && !target.onlyIn(scenario)) continue;
         const where = `${scenario.name} × ${target.name} (rep ${String(rep)}/${String(opts.reps)})`;
         let m: Measurement;
         try {
@@ -122,38 +171,25 @@ export async function runSuite(suite: Suite, opts: RunnerOptions): Promise<Suite
             logDir,
             ticksPerS,
             rssSampleMs,
+            loadGenerator,
             opts,
           });
         } catch (err) {
-          throw new Error(`${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          const why = `${where}: ${err instanceof Error ? err.message : String(err)}`;
+          if (opts.keepGoing !== true) throw new Error(why, { cause: err });
+          log(`FAILED ${why}`);
+          failures.push(why.split('\n', 1)[0] ?? why);
+          continue;
         }
         measurements.push(m);
         log(`${where}: ${fmtInt(m.reqPerS)} req/s, p50 ${fmtUs(m.latencyUs.p50)}, p99 ${fmtUs(m.latencyUs.p99)}, ` +
-          `${m.cpuUsPerReq.toFixed(1)} µs CPU/req, RSS peak ${(m.rssPeakKb / 1024).toFixed(1)} MB, ` +
+          `${m.cpuUsPerReq.toFixed(1)} µs CPU/req, RSS warm ${((m.rssWarmKb ?? NaN) / 1024).toFixed(1)} / peak ${(m.rssPeakKb / 1024).toFixed(1)} MB, ` +
           `load side ${String(m.loadSideCpuPct)} %, others ${String(m.otherCpuPct)} %, non-2xx ${String(m.non2xx)}, errors ${String(m.errors)}`);
       }
     }
+    if (rep < opts.reps) opts.onRepetition?.(assemble(rep));
   }
-
-  const summaries = summarise(scenarios, targets, baseline.name, measurements);
-  const startup = summariseStartup(targets, measurements);
-  const goals: readonly Goal[] = suite.goals?.(summaries) ?? [];
-  return {
-    suite: suite.name,
-    description: suite.description,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    command: opts.command,
-    machine,
-    settings: { durationS: opts.durationS, warmupS: opts.warmupS, reps: opts.reps, placement, rssSampleMs, clockTicksPerS: ticksPerS },
-    targets: targets.map((t) => t.name),
-    scenarios,
-    measurements,
-    summaries,
-    startup,
-    goals,
-    notes: notesFor(placement, summaries),
-  };
+  return assemble(opts.reps);
 }
 
 interface MeasureArgs {
@@ -164,6 +200,7 @@ interface MeasureArgs {
   readonly logDir: string;
   readonly ticksPerS: number;
   readonly rssSampleMs: number;
+  readonly loadGenerator: LoadGeneratorName;
   readonly opts: RunnerOptions;
 }
 
@@ -215,7 +252,8 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
       measuredTicks: readCpuTicks(measured.pid) ?? NaN,
       appTicks: app === undefined ? 0 : (readCpuTicks(app.pid) ?? NaN),
       relatedTicks: related.map((p) => readCpuTicks(p.pid) ?? NaN),
-      selfTicks: readCpuTicks(process.pid) ?? NaN,
+      // The runner (autocannon's thread) and the wrk processes it has waited for.
+      selfTicks: readSelfAndReapedChildrenTicks(),
       spawnedTicks: ours.reduce((sum, pid) => sum + (readCpuTicks(pid) ?? 0), 0),
       systemTicks: readSystemBusyTicks(),
     });
@@ -224,26 +262,25 @@ async function measureOne(a: MeasureArgs): Promise<Measurement> {
     let load: LoadResult;
     let rss: RssStats | undefined;
     try {
-      load = await runLoad(
-        {
-          url: `${inst.url}${a.scenario.path}`,
-          connections: a.scenario.connections,
-          warmupS: a.opts.warmupS,
-          durationS: a.opts.durationS,
-          method: a.scenario.method ?? 'GET',
-          timeoutS: a.opts.requestTimeoutS ?? 10,
-          ...(a.scenario.headers === undefined && inst.headers === undefined
-            ? {}
-            : { headers: { ...a.scenario.headers, ...inst.headers } }),
-          ...(a.scenario.body === undefined ? {} : { body: a.scenario.body }),
+      const job: LoadJob = {
+        url: `${inst.url}${a.scenario.path}`,
+        connections: a.scenario.connections,
+        warmupS: a.opts.warmupS,
+        durationS: a.opts.durationS,
+        method: a.scenario.method ?? 'GET',
+        timeoutS: a.opts.requestTimeoutS ?? 10,
+        ...(a.scenario.headers === undefined && inst.headers === undefined
+          ? {}
+          : { headers: { ...a.scenario.headers, ...inst.headers } }),
+        ...(a.scenario.body === undefined ? {} : { body: a.scenario.body }),
+      };
+      const hooks: LoadHooks = {
+        beforeMeasure: () => {
+          at.before = read();
+          at.sampler = new RssSampler(measured.pid, a.rssSampleMs);
         },
-        {
-          beforeMeasure: () => {
-            at.before = read();
-            at.sampler = new RssSampler(measured.pid, a.rssSampleMs);
-          },
-        },
-      );
+      };
+      load = a.loadGenerator === 'wrk' ? await runWrk(job, hooks, { placement: a.placement, logDir: a.logDir }) : await runLoad(job, hooks);
     } finally {
       rss = at.sampler?.stop();
     }
@@ -317,6 +354,7 @@ function toMeasurement(
     reqPerS: round(load.reqPerS),
     latencyUs: load.latencyUs,
     latencyHistogram: load.latencyHistogram,
+    ...(load.percentileCurveUs === undefined ? {} : { percentileCurveUs: load.percentileCurveUs }),
     non2xx: load.non2xx,
     errors: load.errors,
     timeouts: load.timeouts,
@@ -328,6 +366,8 @@ function toMeasurement(
     otherCpuPct: Math.max(0, pct(othersUs)),
     rssPeakKb: rss.peakKb,
     rssEndKb: rss.endKb,
+    rssWarmKb: rss.startKb,
+    rssSteadyKb: rss.steadyKb,
     startupMs: round(inst.startupMs, 2),
   };
   const withRelated = (inst.related ?? []).length === 0 ? m : { ...m, relatedCpuUsPerReq: relatedCpu };
@@ -377,6 +417,9 @@ function summarise(
         otherCpuPctMax: Math.max(...runs.map((m) => m.otherCpuPct)),
         rssPeakKb: round(med((m) => m.rssPeakKb)),
         rssEndKb: round(med((m) => m.rssEndKb)),
+        ...(runs.every((m) => m.rssWarmKb !== undefined && m.rssSteadyKb !== undefined)
+          ? { rssWarmKb: round(med((m) => m.rssWarmKb ?? NaN)), rssSteadyKb: round(med((m) => m.rssSteadyKb ?? NaN)) }
+          : {}),
         non2xx: runs.reduce((n, m) => n + m.non2xx, 0),
         errors: runs.reduce((n, m) => n + m.errors, 0),
       };
@@ -395,13 +438,13 @@ function summariseStartup(targets: readonly Target[], ms: readonly Measurement[]
   });
 }
 
-function notesFor(placement: Placement, summaries: readonly Summary[]): string[] {
+function notesFor(placement: Placement, summaries: readonly Summary[], loadGenerator: LoadGeneratorName): string[] {
   const notes: string[] = [];
   if (!placement.pinned) notes.push(`Processes were not pinned (${placement.reason}): figures are not comparable with pinned runs.`);
   const saturated = summaries.filter((s) => s.loadSideCpuPct >= SATURATED_PCT);
   if (placement.pinned && saturated.length > 0) {
     notes.push(
-      `The load generator's CPU (autocannon + app) was ≥ ${String(SATURATED_PCT)} % busy in: ` +
+      `The load generator's CPU (${loadGenerator} + app) was ≥ ${String(SATURATED_PCT)} % busy in: ` +
         `${saturated.map((s) => `${s.scenario} × ${s.target}`).join(', ')}. There, req/s is bounded by the client side, ` +
         'so a proxy faster than that shows a ratio near 1: compare CPU µs/req and latency instead.',
     );

@@ -5,6 +5,9 @@
  */
 import type { LoadResult } from './load-protocol.js';
 
+/** `autocannon` (in a worker thread of the runner) or `wrk` (a child process on the same CPU). */
+export type LoadGeneratorName = 'autocannon' | 'wrk';
+
 /** Which CPU a process belongs on (docs/performance.md): the proxy alone on one, the app with the load generator on the other. */
 export type Role = 'proxy' | 'app';
 
@@ -133,6 +136,8 @@ export interface Target {
   readonly name: string;
   /** Starts fresh processes for one measurement; called once per scenario, target and repetition. */
   start(ctx: TargetContext): Promise<TargetInstance>;
+  /** Only in the scenarios for which this returns true (default: every scenario). */
+  readonly onlyIn?: (scenario: Scenario) => boolean;
 }
 
 export interface Suite {
@@ -147,6 +152,10 @@ export interface Suite {
   readonly preflight?: (repoRoot: string) => Promise<void>;
   /** The issue's targets, checked against the medians; shown at the top of the report as met / not met. */
   readonly goals?: (summaries: readonly Summary[]) => readonly Goal[];
+  /** Default `autocannon`; `--loadgen` overrides it. */
+  readonly loadGenerator?: LoadGeneratorName;
+  /** A second reference target: the tables get a `× <it>` req/s column (go-reference: `go-proxy`). */
+  readonly compareTo?: string;
 }
 
 /** One of an issue's performance targets, next to what was measured. */
@@ -196,6 +205,10 @@ export interface Measurement extends LoadResult {
   /** VmRSS of the measured process, sampled during load. */
   readonly rssPeakKb: number;
   readonly rssEndKb: number;
+  /** VmRSS right after the warm-up, when the measured run starts (absent in results from before it was recorded). */
+  readonly rssWarmKb?: number;
+  /** Median VmRSS over the second half of the measured run. */
+  readonly rssSteadyKb?: number;
   readonly startupMs: number;
 }
 
@@ -220,6 +233,8 @@ export interface Summary {
   readonly otherCpuPctMax: number;
   readonly rssPeakKb: number;
   readonly rssEndKb: number;
+  readonly rssWarmKb?: number;
+  readonly rssSteadyKb?: number;
   /** Summed over the repetitions. */
   readonly non2xx: number;
   readonly errors: number;
@@ -250,6 +265,8 @@ export interface RunSettings {
   readonly placement: Placement;
   readonly rssSampleMs: number;
   readonly clockTicksPerS: number;
+  /** Absent in results from before wrk was an option: autocannon. */
+  readonly loadGenerator?: LoadGeneratorName;
 }
 
 export interface SuiteResult {
@@ -269,4 +286,6 @@ export interface SuiteResult {
   readonly goals: readonly Goal[];
   /** Anything the reader must know: CPU saturation of the load generator's CPU, failures... */
   readonly notes: readonly string[];
+  /** `Suite.compareTo`. */
+  readonly compareTo?: string;
 }

@@ -28,16 +28,22 @@ export interface StartedQueueProxy {
 export async function startQueueProxy(
   ctx: TargetContext,
   userPort: number,
-  opts: { readonly role?: Role; readonly revision?: string } = {},
+  opts: {
+    readonly role?: Role;
+    readonly revision?: string;
+    /** Program and arguments; default `queueProxyCommand(ctx.repoRoot)` (another checkout's, to compare commits). */
+    readonly command?: readonly string[];
+    readonly name?: string;
+  } = {},
 ): Promise<StartedQueueProxy> {
   const [serving, admin, metrics, userMetrics] = await ctx.freePorts(4);
   if (serving === undefined || admin === undefined || metrics === undefined || userMetrics === undefined) {
     throw new Error('no free ports');
   }
-  const [command = process.execPath, ...args] = queueProxyCommand(ctx.repoRoot);
+  const [command = process.execPath, ...args] = opts.command ?? queueProxyCommand(ctx.repoRoot);
   const proxy = ctx.spawn({
     role: opts.role ?? 'proxy',
-    name: 'queue-proxy',
+    name: opts.name ?? 'queue-proxy',
     command,
     args,
     env: {
@@ -57,6 +63,8 @@ export async function startQueueProxy(
       KDP_ADMIN_PORT: String(admin),
       KDP_METRICS_PORT: String(metrics),
       KDP_USER_METRICS_PORT: String(userMetrics),
+      // Stopped after each run: no 30 s drain quiet period (the runner would SIGKILL it after 5 s anyway).
+      KDP_DRAIN_QUIET_PERIOD_SECONDS: '0',
     },
   });
   const url = `http://127.0.0.1:${String(serving)}`;

@@ -1,0 +1,3 @@
+module kdp.local/bench/go
+
+go 1.19
