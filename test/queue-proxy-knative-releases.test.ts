@@ -11,6 +11,7 @@ import { freePorts } from './helpers/ports.js';
 import { killAll, queueProxyEnv, spawnNode, startQueueProxy, QUEUE_PROXY_BIN } from './helpers/process.js';
 import type { Proc } from './helpers/process.js';
 import { request } from './helpers/http.js';
+import { KNATIVE_1_18_OBSERVABILITY_ENV } from '../packages/queue-proxy/src/testdata/knative-1.18-env.js';
 
 const apps: SampleApp[] = [];
 afterEach(async () => {
@@ -24,26 +25,8 @@ async function app(): Promise<SampleApp> {
   return a;
 }
 
-// What a Knative 1.18 controller adds with config-observability and config-tracing at their defaults
-// (S@knative-v1.18.2:pkg/reconciler/revision/resources/queue.go#makeQueueContainer).
-const V1_18: NodeJS.ProcessEnv = {
-  SERVING_REQUEST_LOG_TEMPLATE: '{"httpRequest": {"requestMethod": "{{.Request.Method}}"}}',
-  SERVING_ENABLE_REQUEST_LOG: 'false',
-  SERVING_REQUEST_METRICS_BACKEND: 'prometheus',
-  SERVING_REQUEST_METRICS_REPORTING_PERIOD_SECONDS: '5',
-  TRACING_CONFIG_BACKEND: 'none',
-  TRACING_CONFIG_ZIPKIN_ENDPOINT: '',
-  TRACING_CONFIG_DEBUG: 'false',
-  TRACING_CONFIG_SAMPLE_RATE: '0.1',
-  SYSTEM_NAMESPACE: 'knative-serving',
-  METRICS_DOMAIN: 'knative.dev/internal/serving',
-  ENABLE_PROFILING: 'false',
-  SERVING_ENABLE_PROBE_REQUEST_LOG: 'false',
-  METRICS_COLLECTOR_ADDRESS: '',
-  ENABLE_HTTP2_AUTO_DETECTION: 'false',
-  ENABLE_HTTP_FULL_DUPLEX: 'false',
-  ENABLE_MULTI_CONTAINER_PROBES: 'false',
-};
+// What a Knative 1.18 controller adds (packages/queue-proxy/src/testdata/knative-1.18-env.ts).
+const V1_18: NodeJS.ProcessEnv = { ...KNATIVE_1_18_OBSERVABILITY_ENV };
 
 // Knative 1.19+ (S@knative-v1.23.0:pkg/reconciler/revision/resources/queue.go) with Prometheus request metrics.
 const V1_19: NodeJS.ProcessEnv = {

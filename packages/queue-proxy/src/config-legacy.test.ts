@@ -4,6 +4,7 @@ import { ConfigError } from '@kdp/core';
 
 import { parseGoFloat } from './config-legacy.js';
 import { parseConfig, type Config } from './config.js';
+import { KNATIVE_1_18_OBSERVABILITY_ENV } from './testdata/knative-1.18-env.js';
 
 // The variables every Knative controller injects, whatever its release.
 const COMMON: Readonly<Record<string, string>> = {
@@ -22,27 +23,8 @@ const COMMON: Readonly<Record<string, string>> = {
   SERVING_POD_IP: '10.0.0.5',
 };
 
-// What a 1.12-1.18 controller adds with config-observability and config-tracing at their defaults
-// (S@knative-v1.18.2:pkg/reconciler/revision/resources/queue.go#makeQueueContainer).
-const V1_18: Readonly<Record<string, string>> = {
-  ...COMMON,
-  SERVING_REQUEST_LOG_TEMPLATE: '{"httpRequest": {"requestMethod": "{{.Request.Method}}"}}',
-  SERVING_ENABLE_REQUEST_LOG: 'false',
-  SERVING_REQUEST_METRICS_BACKEND: 'prometheus',
-  SERVING_REQUEST_METRICS_REPORTING_PERIOD_SECONDS: '5',
-  TRACING_CONFIG_BACKEND: 'none',
-  TRACING_CONFIG_ZIPKIN_ENDPOINT: '',
-  TRACING_CONFIG_DEBUG: 'false',
-  TRACING_CONFIG_SAMPLE_RATE: '0.1',
-  SYSTEM_NAMESPACE: 'knative-serving',
-  METRICS_DOMAIN: 'knative.dev/internal/serving',
-  ENABLE_PROFILING: 'false',
-  SERVING_ENABLE_PROBE_REQUEST_LOG: 'false',
-  METRICS_COLLECTOR_ADDRESS: '',
-  ENABLE_HTTP2_AUTO_DETECTION: 'false',
-  ENABLE_HTTP_FULL_DUPLEX: 'false',
-  ENABLE_MULTI_CONTAINER_PROBES: 'false',
-};
+// What a 1.12-1.18 controller adds (testdata/knative-1.18-env.ts).
+const V1_18: Readonly<Record<string, string>> = { ...COMMON, ...KNATIVE_1_18_OBSERVABILITY_ENV };
 
 // What a 1.19+ controller adds instead (S@knative-v1.23.0:pkg/reconciler/revision/resources/queue.go).
 const V1_19: Readonly<Record<string, string>> = {
