@@ -7,8 +7,7 @@
  * (the sidecar binary) and the in-process corpus run, every proxy kdp has is covered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RouteTable, RouteTableRef } from '@kdp/router';
-import { createRouterHandler } from '../packages/cli/src/platform/index.js';
+import { createRouterHandler, RouteTable, RouteTableRef } from '@kdp/router';
 import { HOP_INPUTS, expectSameAsNode, startHop, type HopEnv } from './helpers/diff-hop.js';
 
 const HOST = 'r.ns.example.com';

@@ -1,5 +1,5 @@
 /**
- * Helpers for end-to-end tests of the local control plane (packages/cli/src/platform): start one on 127.0.0.1 with
+ * Helpers for end-to-end tests of the local control plane (@kdp/platform): start one on 127.0.0.1 with
  * a free router port, build revisions of the sample app or of the fixture apps below, call the router with a Host,
  * and wait on control-plane events or status.
  *
@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EventEmitter } from 'node:events';
 import { createLogger, isLogLevel } from '@kdp/core';
+import { startControlPlane } from '@kdp/platform';
+import type { ControlPlane, ControlPlaneEvents, ControlPlaneOptions } from '@kdp/platform';
 import { makeRevision } from '@kdp/runtime';
 import type { PodLogLine, Revision, RevisionInput } from '@kdp/runtime';
-import { startControlPlane } from '../../packages/cli/src/platform/index.js';
-import type { ControlPlane, ControlPlaneEvents, ControlPlaneOptions } from '../../packages/cli/src/platform/index.js';
 import { ROOT } from './process.js';
 
 export const SAMPLE_APP = path.join(ROOT, 'packages/sample-app/dist/main.js');

@@ -1,5 +1,5 @@
 /**
- * kdp's local control plane (router + in-process activator + autoscaler + pod runtime, `packages/cli/src/platform`)
+ * kdp's local control plane (router + in-process activator + autoscaler + pod runtime, `@kdp/platform`)
  * in a process of its own, so the benchmark can pin it to the proxy CPU and read its CPU and RSS from /proc. Pods are
  * its children: their queue-proxies inherit its CPU; a revision's command may pin the user process elsewhere
  * (`taskset -c 1 node …`).
@@ -30,12 +30,10 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createLogger, isLogLevel } from '@kdp/core';
 import type { RouteInput } from '@kdp/router';
+import { startControlPlane } from '@kdp/platform';
+import type { ControlPlane, ControlPlaneOptions } from '@kdp/platform';
 import { makeRevision } from '@kdp/runtime';
 import type { RevisionInput } from '@kdp/runtime';
-// The platform is not (yet) exported by @kdp/cli's package entry; its build output is imported by path. The same
-// relative path holds from bench/src/platform (types) and bench/dist/platform (run time).
-import { startControlPlane } from '../../../packages/cli/dist/platform/index.js';
-import type { ControlPlane, ControlPlaneOptions } from '../../../packages/cli/dist/platform/index.js';
 
 export type MilestoneKind = 'user-listening' | 'queue-proxy-ready' | 'revision-ready' | 'scaled';
 

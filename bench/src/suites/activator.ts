@@ -32,7 +32,7 @@ const suite: Suite = {
     'A warm activator hop in front of the queue-proxy, against the queue-proxy alone and the app hit directly, in ' +
     'one run. `queue-proxy`: app ← queue-proxy. `activator`: app ← queue-proxy ← the standalone activator process ' +
     '(packages/activator, a one-pod revision table, requests carry Knative-Serving-Revision/-Namespace as from ' +
-    "Knative's ingress). `router`: app ← queue-proxy ← kdp's control plane (packages/cli/src/platform) with a " +
+    "Knative's ingress). `router`: app ← queue-proxy ← kdp's control plane (packages/platform) with a " +
     'min-scale 1 revision, reached by Host: its router always hands requests to the in-process activator (there is ' +
     'no separate warm path in kdp), so this is the activator path as kdp serves it. Placement: every kdp proxy (the ' +
     'activator or control plane, and the queue-proxy) on the proxy CPU, the app with the load generator; the table\'s ' +

@@ -50,7 +50,7 @@ const suite: Suite = {
   name: 'router',
   description:
     "kdp's router in front of a warm revision, against the queue-proxy alone and the app hit directly, in one run, " +
-    'at 1, 10 and 100 connections. `router`: the control plane (packages/cli/src/platform) with a min-scale 1 ' +
+    'at 1, 10 and 100 connections. `router`: the control plane (packages/platform) with a min-scale 1 ' +
     'revision of the sample app, reached by Host `hello.default.localhost`; kdp\'s router always hands a request to ' +
     'the in-process activator, which proxies it to the pod\'s queue-proxy, so "router → queue-proxy (warm)" and ' +
     '"router → activator → queue-proxy" are one and the same path here. `activator`: the standalone activator ' +

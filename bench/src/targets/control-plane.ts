@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { RouteInput } from '@kdp/router';
 import type { RevisionInput } from '@kdp/runtime';
-import type { RevisionRuntimeStatus } from '../../../packages/cli/dist/platform/index.js';
+import type { RevisionRuntimeStatus } from '@kdp/platform';
 import type { Milestone } from '../platform/control-plane-host.js';
 import { queueProxyCommand, queueProxyPreflight } from './queue-proxy.js';
 import { requireBuilt, sampleAppPreflight } from './sample-app.js';
@@ -10,8 +10,8 @@ import type { ManagedProcess, Placement, ProcessRef, Target, TargetContext } fro
 
 /** The benchmark's control plane process (src/platform/control-plane-host.ts), built with the bench. */
 export const CONTROL_PLANE_HOST = 'bench/dist/platform/control-plane-host.js';
-/** The platform it runs, built by `tsc -b packages/cli`. */
-export const CONTROL_PLANE_MAIN = 'packages/cli/dist/platform/index.js';
+/** The platform it runs, built by `tsc -b packages/platform`. */
+export const CONTROL_PLANE_MAIN = 'packages/platform/dist/index.js';
 /** The user command of every revision the suites create: the sample app's bin, as a user would name it. */
 export const SAMPLE_APP_BIN = 'packages/sample-app/bin/kdp-sample-app.js';
 
@@ -204,8 +204,8 @@ export function podProcesses(status: RevisionRuntimeStatus | undefined): { queue
 
 /**
  * The sample app as a kdp revision with min-scale 1 (a pod always up: warm), reached through the control plane's
- * router by Host. In kdp the router hands every request to the in-process activator (packages/cli/src/platform/
- * router.ts: there is no separate warm path), which proxies it to the pod's queue-proxy: router → activator →
+ * router by Host. In kdp the router hands every request to the in-process activator (packages/router/src/
+ * handler.ts: there is no separate warm path), which proxies it to the pod's queue-proxy: router → activator →
  * queue-proxy → app, one network hop before the queue-proxy's. The control plane process is measured; the pod's
  * queue-proxy shares its CPU (it inherits its affinity) and its CPU is reported beside; the app runs on the app CPU.
  * Startup: spawn of the control plane to its first 2xx through the router (control plane start, pod start, probe).
@@ -234,6 +234,6 @@ export async function controlPlanePreflight(repoRoot: string): Promise<void> {
   await sampleAppPreflight(repoRoot);
   await queueProxyPreflight(repoRoot);
   await requireBuilt(repoRoot, SAMPLE_APP_BIN, 'the sample app bin');
-  await requireBuilt(repoRoot, CONTROL_PLANE_MAIN, 'the control plane (packages/cli/src/platform)');
+  await requireBuilt(repoRoot, CONTROL_PLANE_MAIN, 'the control plane (packages/platform)');
   await requireBuilt(repoRoot, CONTROL_PLANE_HOST, "the benchmark's control plane process");
 }

@@ -48,7 +48,7 @@ import {
   type Route,
   type Service,
 } from './objects/types.js';
-import type { ControlPlane } from './platform/control-plane-api.js';
+import type { ControlPlane } from '@kdp/platform';
 import {
   configurationReady,
   configurationsReady,

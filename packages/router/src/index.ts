@@ -1,5 +1,5 @@
-// Public API of @kdp/router: the request-path-free core (traffic validation and resolution, exact split, hosts,
-// the route table). Each line re-exports one module.
+// Public API of @kdp/router: traffic validation and resolution, exact split, hosts, the route table, and the
+// router's request path over an Exchange (handler.ts). Each line re-exports one module.
 export * from './errors.js';
 export * from './field-error.js';
 export * from './k8s-names.js';
@@ -9,3 +9,4 @@ export * from './split-schedule.js';
 export * from './split.js';
 export * from './host.js';
 export * from './route-table.js';
+export * from './handler.js';

@@ -4,7 +4,7 @@
 // Plain data (JSON in, JSON out, JSON on disk), so every field is optional where Knative's is `omitempty`.
 
 import type { Probe } from '@kdp/runtime';
-import type { LiveRevisionNumbers } from '../platform/control-plane-api.js';
+import type { LiveRevisionNumbers } from '@kdp/platform';
 
 export const API_VERSION = 'serving.knative.dev/v1';
 export const GROUP = 'serving.knative.dev';

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { RouteTable, type RouteInput } from '@kdp/router';
 import { revisionKey, type Revision } from '@kdp/runtime';
-import type { ControlPlane, ControlPlaneEvents, LiveRevisionNumbers, RevisionRuntimeStatus } from '../platform/control-plane-api.js';
+import type { ControlPlane, ControlPlaneEvents, LiveRevisionNumbers, RevisionRuntimeStatus } from '@kdp/platform';
 
 const NO_LIVE: LiveRevisionNumbers = Object.freeze({
   inFlight: 0,

@@ -1,5 +1,6 @@
 /**
- * The router's request policy: Host (+ `Knative-Serving-Tag`) → route table → revision → the in-process activator.
+ * The router's request path over an Exchange: Host (+ `Knative-Serving-Tag`) → route table → revision → the revision
+ * handler (the local platform passes the in-process activator's `handle`, packages/platform/src/router-listener.ts).
  *
  * Knative's ingress appends `Knative-Serving-Revision` / `Knative-Serving-Namespace` to each split so the activator
  * knows the revision (docs/contract/activator-autoscaler-routing.md §3.4, §1.2), and the activator strips both before proxying to the pod. Here the two
@@ -21,9 +22,9 @@
  */
 import { errorHeaders, Upstream } from '@kdp/core';
 import type { Exchange, ExchangeHandler, ForwardEdits } from '@kdp/core';
-import type { RouteMatch, RouteTableRef } from '@kdp/router';
+import type { RouteMatch, RouteTableRef } from './route-table.js';
 
-/** What the router needs of the activator. */
+/** What the router needs of the activator: serve `ex` for the revision `namespace/name`. */
 export type RevisionHandler = (ex: Exchange, revKey: string) => void;
 
 const NOT_FOUND = errorHeaders('not-found');

@@ -1,5 +1,5 @@
 /**
- * The contract between the control plane (data path + pods: `platform/`) and the object layer above it (store,
+ * The contract between the control plane (data path + pods: @kdp/platform) and the object layer above it (store,
  * reconciler, control API, CLI). The object layer speaks Knative objects; the control plane speaks immutable
  * Revision snapshots (runtime's `Revision`) and resolved routes (router's `RouteInput`).
  */
@@ -8,7 +8,7 @@ import type { AutoscalerConfig } from '@kdp/autoscaler';
 import type { Logger } from '@kdp/core';
 import type { Clock, PodLogSink, PodPhase, Revision } from '@kdp/runtime';
 import type { RouteInput } from '@kdp/router';
-import type { HostForward } from './router.js';
+import type { HostForward } from '@kdp/router';
 
 /** One pod of a revision as the control plane sees it (an addition for status output and tests). */
 export interface PodRuntimeStatus {
@@ -104,7 +104,7 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** Options of `startControlPlane` (platform/control-plane.ts). Only `routerPort` is required. */
+/** Options of `startControlPlane` (control-plane.ts). Only `routerPort` is required. */
 export interface ControlPlaneOptions {
   /** Router port; 0 picks a free one (tests). */
   readonly routerPort: number;

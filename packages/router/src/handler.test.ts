@@ -1,8 +1,8 @@
 import type { Exchange, HeaderList } from '@kdp/core';
-import { RouteTable, RouteTableRef } from '@kdp/router';
-import type { RouteTableInput } from '@kdp/router';
 import { describe, expect, it } from 'vitest';
-import { createRouterHandler } from './router.js';
+import { createRouterHandler } from './handler.js';
+import { RouteTable, RouteTableRef } from './route-table.js';
+import type { RouteTableInput } from './route-table.js';
 
 interface Answer {
   status: number;

@@ -6,7 +6,7 @@
  *   activator ──1 s reports + immediate poke──▶ autoscaler ◀──1 s scrape of each ready pod's Stat port
  *   autoscaler.onDesiredScale ──▶ supervisor.scale ──podStarted/podStopping/podStopped──▶ activator (probing, LB)
  *
- * Every request goes through the in-process activator; router.ts explains why there is no separate warm path and
+ * Every request goes through the in-process activator; the router's handler (packages/router/src/handler.ts) explains why there is no separate warm path and
  * how that keeps the autoscaler's view of concurrency counted exactly once.
  */
 import { EventEmitter } from 'node:events';
@@ -14,7 +14,7 @@ import { createActivator, createHttpProber, REQUEST_DURATION_BUCKETS_SECONDS } f
 import type { Activator } from '@kdp/activator';
 import { Autoscaler, HttpStatsScraper, resolveAutoscalerConfig, resolveRevisionSettings } from '@kdp/autoscaler';
 import { Http1Engine, createFallbackEngine } from '@kdp/core';
-import { RouteTable, RouteTableRef } from '@kdp/router';
+import { createRouterHandler, RouteTable, RouteTableRef } from '@kdp/router';
 import type { RouteInput } from '@kdp/router';
 import { Supervisor, revisionKey } from '@kdp/runtime';
 import type { PodStartedEvent, Revision } from '@kdp/runtime';
@@ -36,7 +36,6 @@ import {
   routedRevisions,
 } from './revision-inputs.js';
 import type { RoutingState } from './revision-inputs.js';
-import { createRouterHandler } from './router.js';
 import { LiveStats } from './live-stats.js';
 
 /** How often the live numbers copy each revision's request histogram (a minute is 12 copies). */
