@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
+import type { RevisionRuntimeStatus } from '@kdp/platform';
 import type { RouteInput } from '@kdp/router';
 import type { RevisionInput } from '@kdp/runtime';
-import type { RevisionRuntimeStatus } from '@kdp/platform';
 import type { Milestone } from '../platform/control-plane-host.js';
 import { queueProxyCommand, queueProxyPreflight } from './queue-proxy.js';
 import { requireBuilt, sampleAppPreflight } from './sample-app.js';
