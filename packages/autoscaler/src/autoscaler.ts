@@ -2,7 +2,7 @@
 // every scaling tick, and the PodAutoscaler logic (bounds, scale to zero, activator in the path) after it. This is
 // Knative's autoscaler process (cmd/autoscaler: collector + multiscaler) and the KPA reconciler in one object; the
 // decisions themselves live in decider.ts and pa-reconciler.ts as pure functions.
-import type { Clock, Stat } from '@kdp/core';
+import type { Clock, KdpLogger, Stat } from '@kdp/core';
 import { MetricCollection } from './collector.js';
 import { resolveAutoscalerConfig, type AutoscalerConfig } from './config.js';
 import {
@@ -41,10 +41,8 @@ export interface ActivatorReport {
   readonly requestCount: number;
 }
 
-export interface AutoscalerLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+/** The levels the autoscaler logs at, of core's one narrow logger. */
+export type AutoscalerLogger = Pick<KdpLogger, 'info' | 'warn'>;
 
 export interface AutoscalerOptions {
   readonly clock: AutoscalerClock;
