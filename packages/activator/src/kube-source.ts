@@ -11,7 +11,7 @@
  * Endpoints come from discovery.k8s.io/v1 EndpointSlices when the API server serves them and RBAC allows them,
  * else from v1 Endpoints, which is what Knative's own activator watches (and all its ClusterRole grants).
  */
-import type { Logger } from '@kdp/core';
+import type { KdpLogger } from '@kdp/core';
 import { Informer, KubeApiError } from '@kdp/kube';
 import type { KubeClient, KubeObject } from '@kdp/kube';
 import { EMPTY_VIEW, endpointsView, slicesView } from './endpoints-view.js';
@@ -55,7 +55,7 @@ export type EndpointsApi = 'EndpointSlices' | 'Endpoints';
 export interface KubernetesSourceOptions {
   readonly client: KubeClient;
   readonly revisions: Revisions;
-  readonly logger: Logger;
+  readonly logger: KdpLogger;
   /** POD_IP: this activator's address in public endpoints. */
   readonly podIp: string;
   readonly initialBackoffMs?: number;
@@ -68,7 +68,7 @@ export class KubernetesSource {
   readonly #opts: KubernetesSourceOptions;
   readonly #client: KubeClient;
   readonly #revisions: Revisions;
-  readonly #logger: Logger;
+  readonly #logger: KdpLogger;
   readonly #pods = new Map<string, RevisionPods>();
   /** EndpointSlices of each `namespace/service`, merged into one view. */
   readonly #slices = new Map<string, Map<string, EndpointSliceObject>>();
@@ -165,7 +165,7 @@ export class KubernetesSource {
     this.#client.close();
   }
 
-  #informerBase(): { client: KubeClient; logger: Logger; initialBackoffMs?: number; maxBackoffMs?: number } {
+  #informerBase(): { client: KubeClient; logger: KdpLogger; initialBackoffMs?: number; maxBackoffMs?: number } {
     return {
       client: this.#client,
       logger: this.#logger,

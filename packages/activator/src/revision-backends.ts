@@ -15,7 +15,7 @@
  * is `podStopping` here); no ClusterIP fallback and no mesh detection.
  */
 import { Upstream } from '@kdp/core';
-import type { Logger, UnreachableHandler } from '@kdp/core';
+import type { KdpLogger, UnreachableHandler } from '@kdp/core';
 import type { Clock } from './clock.js';
 import type { ProbeFn } from './prober.js';
 
@@ -58,7 +58,7 @@ export interface RevisionBackendsOptions {
   readonly listener: BackendsListener;
   readonly probe: ProbeFn;
   readonly clock: Clock;
-  readonly logger: Logger;
+  readonly logger: KdpLogger;
   /** Pause between a failed probe and the next; kdp 50 ms (Knative's PROBE_FREQUENCY is 200 ms). */
   readonly probeIntervalMs?: number;
   /** Deadline of one probe request; Knative PROBE_TIMEOUT 300 ms. */
@@ -109,7 +109,7 @@ export class RevisionBackends {
   readonly #listener: BackendsListener;
   readonly #probe: ProbeFn;
   readonly #clock: Clock;
-  readonly #logger: Logger;
+  readonly #logger: KdpLogger;
   readonly #intervalMs: number;
   readonly #timeoutMs: number;
   readonly #giveUpMs: number;

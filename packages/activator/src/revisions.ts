@@ -6,7 +6,7 @@
  *   podStarted / podStopping / podStopped           from the runtime, as pods come and go.
  * Pod events may arrive before the revision is upserted; its throttler then starts with the pods already ready.
  */
-import type { Logger, Timeouts, UnreachableHandler } from '@kdp/core';
+import type { KdpLogger, Timeouts, UnreachableHandler } from '@kdp/core';
 import type { Clock, Rng } from './clock.js';
 import { ColdStart } from './cold-start.js';
 import type { ColdStartRecord } from './cold-start.js';
@@ -71,7 +71,7 @@ export class RevisionEntry {
 
 export interface RevisionsOptions {
   readonly clock: Clock;
-  readonly logger: Logger;
+  readonly logger: KdpLogger;
   /** Readiness probe of a pod's queue-proxy (`createHttpProber().probe` in production). */
   readonly probe: ProbeFn;
   readonly metrics?: ActivatorMetrics | null;
@@ -88,7 +88,7 @@ export interface RevisionsOptions {
 export class Revisions {
   readonly backends: RevisionBackends;
   readonly #entries = new Map<string, RevisionEntry>();
-  readonly #logger: Logger;
+  readonly #logger: KdpLogger;
   readonly #metrics: ActivatorMetrics | null;
   readonly #rng: Rng;
   readonly #maxBuffered: number | undefined;

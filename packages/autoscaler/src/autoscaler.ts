@@ -2,7 +2,7 @@
 // every scaling tick, and the PodAutoscaler logic (bounds, scale to zero, activator in the path) after it. This is
 // Knative's autoscaler process (cmd/autoscaler: collector + multiscaler) and the KPA reconciler in one object; the
 // decisions themselves live in decider.ts and pa-reconciler.ts as pure functions.
-import type { Stat } from '@kdp/core';
+import type { Clock, KdpLogger, Stat } from '@kdp/core';
 import { MetricCollection } from './collector.js';
 import { resolveAutoscalerConfig, type AutoscalerConfig } from './config.js';
 import {
@@ -23,11 +23,8 @@ import {
 import type { StatsScraper } from './scraper.js';
 import { resolveRevisionSettings, type RevisionInput, type RevisionSettings } from './settings.js';
 
-/** Time source; `setTimer` (as the runtime's Clock has) drives `start()`, else the global timers are used. */
-export interface AutoscalerClock {
-  now(): number;
-  setTimer?(fn: () => void, ms: number): () => void;
-}
+/** Core's `Clock`; its `setTimer`, when given, drives `start()`, else the global timers are used. */
+export type AutoscalerClock = Pick<Clock, 'now'> & Partial<Pick<Clock, 'setTimer'>>;
 
 /** What accompanies every desired scale. */
 export interface ScaleInfo {
@@ -44,10 +41,8 @@ export interface ActivatorReport {
   readonly requestCount: number;
 }
 
-export interface AutoscalerLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
+/** The levels the autoscaler logs at, of core's one narrow logger. */
+export type AutoscalerLogger = Pick<KdpLogger, 'info' | 'warn'>;
 
 export interface AutoscalerOptions {
   readonly clock: AutoscalerClock;

@@ -99,7 +99,7 @@ export function resolveAutoscalerConfig(overrides: Partial<AutoscalerConfig> = {
   const fraction = c.containerConcurrencyTargetFraction > 1 ? c.containerConcurrencyTargetFraction / 100 : undefined;
   const lc: AutoscalerConfig = fraction === undefined ? c : { ...c, containerConcurrencyTargetFraction: fraction };
   const problems = validateConfig(lc);
-  if (problems.length > 0) throw new AutoscalingValidationError('autoscaler configuration', problems);
+  if (problems.length > 0) throw new AutoscalingValidationError(problems, 'autoscaler configuration');
   return Object.freeze(lc);
 }
 

@@ -1,19 +1,16 @@
-// Errors of the autoscaler package. Validation problems carry the catalogue's configuration code; scrape failures
-// are internal (a failed scrape records nothing and is logged), so they carry a `reason` instead of a catalogue code.
+// Errors of the autoscaler package. Validation problems are the catalogue's configuration error; scrape failures
+// are internal (a failed scrape records nothing and is logged): `KDP_ERR_SCRAPE`, with a `reason` saying why.
+import { ConfigError, KdpBaseError } from '@kdp/core';
 
 /**
  * Invalid autoscaler configuration or revision annotations: every problem found, one line each, worded as Knative's
  * validation words it (`expected 6s <= 1s <= 1h0m0s: autoscaling.knative.dev/window`).
  */
-export class AutoscalingValidationError extends Error {
-  readonly code = 'KDP_ERR_CONFIG';
-  readonly lines: readonly string[];
-
-  constructor(what: string, lines: readonly string[]) {
-    const copy = Object.freeze(lines.slice());
-    super(`invalid ${what}:\n  ${copy.join('\n  ')}`);
+export class AutoscalingValidationError extends ConfigError {
+  /** `subject` names what was checked (`autoscaler configuration`, `revision autoscaling settings`). */
+  constructor(lines: readonly string[], subject: string) {
+    super(lines, subject);
     this.name = 'AutoscalingValidationError';
-    this.lines = copy;
   }
 }
 
@@ -36,7 +33,8 @@ export const ScrapeFailure = {
 } as const;
 export type ScrapeFailure = (typeof ScrapeFailure)[keyof typeof ScrapeFailure];
 
-export class ScrapeError extends Error {
+export class ScrapeError extends KdpBaseError {
+  readonly code = 'KDP_ERR_SCRAPE';
   readonly reason: ScrapeFailure;
   /** HTTP status for `reason === 'status'`. */
   readonly status: number | undefined;

@@ -86,7 +86,7 @@ export function resolveRevisionSettings(input: RevisionInput, config: Autoscaler
   const m = input.annotations ?? {};
   const cc = input.containerConcurrency ?? 0;
   const problems = [...validateContainerConcurrency(cc), ...validateAnnotations(m, config)];
-  if (problems.length > 0) throw new AutoscalingValidationError('revision autoscaling settings', problems);
+  if (problems.length > 0) throw new AutoscalingValidationError(problems, 'revision autoscaling settings');
   const A = ANNOTATIONS;
   const reachable = input.reachable ?? true;
 

@@ -1,6 +1,7 @@
 // Errors of the control API, and their one conversion to a Kubernetes `Status` body (k8s.io/apimachinery
 // pkg/api/errors), which is what `kn` and `kubectl` print. Messages follow the API server's wording.
 
+import { KdpBaseError } from '@kdp/core';
 import { formatFieldIssues } from '@kdp/router';
 import { InvalidObjectError } from './objects/service-input.js';
 import { GROUP } from './objects/types.js';
@@ -35,7 +36,7 @@ export interface KubeStatus {
   code: number;
 }
 
-export class ApiError extends Error {
+export class ApiError extends KdpBaseError {
   readonly code = 'KDP_ERR_API';
   constructor(
     readonly status: number,

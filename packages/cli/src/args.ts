@@ -2,18 +2,21 @@
 // its errors turned into usage errors, shell-like splitting of `--cmd "…"`, and the `KEY=VALUE` flag forms of kn.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { KdpBaseError, type KdpErrorCode } from '@kdp/core';
 
 /** A failure to report as `kdp: <message>` with exit code 1. */
-export class CliError extends Error {
+export class CliError extends KdpBaseError {
+  readonly code: KdpErrorCode = 'KDP_ERR_CLI';
   readonly exitCode: number = 1;
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'CliError';
   }
 }
 
 /** Bad command-line usage: exit code 2, with a pointer to the command's help. */
 export class UsageError extends CliError {
+  override readonly code: KdpErrorCode = 'KDP_ERR_USAGE';
   override readonly exitCode: number = 2;
   constructor(
     message: string,

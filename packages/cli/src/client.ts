@@ -1,6 +1,7 @@
 // The CLI's side of the control API: JSON over fetch, Kubernetes `Status` errors turned into CliErrors that carry
 // the server's message, and one clear message when no server is listening.
 
+import type { KdpErrorCode } from '@kdp/core';
 import { CliError } from './args.js';
 import type { KubeStatus } from './api-errors.js';
 import { BODY_LIMIT_BYTES } from './api-limits.js';
@@ -12,6 +13,7 @@ export const DEFAULT_SERVER = 'http://127.0.0.1:8081';
 const REQUEST_TIMEOUT_MS = 300_000;
 
 export class ServerUnreachableError extends CliError {
+  override readonly code: KdpErrorCode = 'KDP_ERR_SERVER_UNREACHABLE';
   constructor(server: string) {
     super(`cannot reach kdp server at ${server} — start it with \`npm start\``);
     this.name = 'ServerUnreachableError';
@@ -19,6 +21,7 @@ export class ServerUnreachableError extends CliError {
 }
 
 export class BodyTooLargeError extends CliError {
+  override readonly code: KdpErrorCode = 'KDP_ERR_BODY_TOO_LARGE';
   constructor(readonly size: number) {
     super(
       `the object is ${formatBytes(size)} as JSON; the kdp control API accepts at most ${formatBytes(BODY_LIMIT_BYTES)} per object. ` +
@@ -45,8 +48,9 @@ function errnoOf(err: unknown): string | undefined {
   return undefined;
 }
 
-/** A failure answered by the server: its Status message and HTTP code. */
+/** A failure answered by the server: its Status message and HTTP code (the server's `ApiError`, as the client sees it). */
 export class ApiStatusError extends CliError {
+  override readonly code: KdpErrorCode = 'KDP_ERR_API';
   constructor(
     message: string,
     readonly httpStatus: number,

@@ -4,7 +4,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { isLogLevel, type LogLevel } from '@kdp/core';
+import { ConfigError, isLogLevel, type LogLevel } from '@kdp/core';
 import { CliError } from './args.js';
 import { LOG_FORMATS, type LogFormat } from './log-format.js';
 import { DEFAULT_SERVER } from './client.js';
@@ -133,7 +133,11 @@ export function serveConfig(flags: ServeFlags, env: Env, cwd: string, stdoutIsTT
   }
   // A specific bind address is a name clients will use; the wildcard ones are not (a client never sends Host: 0.0.0.0).
   if (apiHost !== '0.0.0.0' && apiHost !== '::' && apiHost !== '') apiAllowedHosts.push(apiHost.includes(':') ? `[${apiHost.toLowerCase()}]` : apiHost.toLowerCase());
-  if (problems.length > 0) throw new CliError(`invalid kdp serve configuration:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) {
+    // Worded by core's one config-problems error; thrown as the CliError that `kdp` prints and exits 1 with.
+    const problem = new ConfigError(problems, 'kdp serve configuration');
+    throw new CliError(problem.message, { cause: problem });
+  }
   return Object.freeze({
     routerPort,
     routerHost: flags['router-host'] ?? env['KDP_ROUTER_HOST'] ?? SERVE_DEFAULTS.host,

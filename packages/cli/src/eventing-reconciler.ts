@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@kdp/core';
+import type { KdpLogger } from '@kdp/core';
 import { resolveTarget, retryPolicyOf, triggerPredicate, type EventingModel, type PingModel, type TriggerConfig } from '@kdp/eventing';
 import { ApiError } from './api-errors.js';
 import { setCondition, summarise, type ConditionInput } from './objects/conditions.js';
@@ -56,20 +56,20 @@ type Maps = { [K in EventingKind]: Map<string, Extract<EventingObject, { kind: K
 export class EventingReconciler {
   readonly #file: string;
   readonly #host: EventingHost;
-  readonly #log: Logger;
+  readonly #log: KdpLogger;
   readonly #objects: Maps = { Broker: new Map(), Trigger: new Map(), PingSource: new Map() };
   #resourceVersion = 0;
   #timer: NodeJS.Timeout | undefined;
   #lastModel = '';
   #chain: Promise<void> = Promise.resolve();
 
-  private constructor(dataDir: string, host: EventingHost, log: Logger) {
+  private constructor(dataDir: string, host: EventingHost, log: KdpLogger) {
     this.#file = dataDir === '' ? '' : path.join(dataDir, EVENTING_STATE_FILE);
     this.#host = host;
     this.#log = log;
   }
 
-  static async open(dataDir: string, host: EventingHost, log: Logger): Promise<EventingReconciler> {
+  static async open(dataDir: string, host: EventingHost, log: KdpLogger): Promise<EventingReconciler> {
     const r = new EventingReconciler(dataDir, host, log);
     if (dataDir === '') return r;
     await mkdir(dataDir, { recursive: true, mode: 0o700 });

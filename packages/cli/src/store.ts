@@ -5,6 +5,7 @@
 
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { KdpBaseError } from '@kdp/core';
 import { isObject } from './objects/decode.js';
 import type { Configuration, KnativeObject, Revision, Route, Service } from './objects/types.js';
 import { objectKey } from './objects/types.js';
@@ -23,7 +24,7 @@ interface StateFile {
   routes: Route[];
 }
 
-export class StoreError extends Error {
+export class StoreError extends KdpBaseError {
   readonly code = 'KDP_ERR_STORE';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

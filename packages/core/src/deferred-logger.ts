@@ -3,12 +3,10 @@
  * a queue-proxy is cold-start latency). Until the real logger is attached, records go to an `early` sink if given
  * (see `jsonLineSink`: same JSON shape as pino, written at once) or are buffered and replayed on attach.
  */
-export interface LogSink {
-  debug(fields: Record<string, unknown>, msg: string): void;
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
-}
+import type { KdpLogger } from './logger.js';
+
+/** Core's one narrow logger interface, under the name the queue-proxy's start-up knows it by. */
+export type LogSink = KdpLogger;
 
 type Level = keyof LogSink;
 
@@ -30,7 +28,7 @@ export function jsonLineSink(opts: JsonLineSinkOptions): LogSink {
   const min = (PINO_LEVELS as Record<string, number | undefined>)[opts.level] ?? (opts.level === 'trace' ? 10 : 100);
   const write = opts.write ?? ((line: string) => process.stdout.write(line));
   const base = { pid: process.pid, name: opts.name, ...opts.bindings };
-  const at = (level: Level) => (fields: Record<string, unknown>, msg: string): void => {
+  const at = (level: Level) => (fields: object, msg: string): void => {
     const n = PINO_LEVELS[level];
     if (n < min) return;
     write(`${JSON.stringify({ level: n, time: Date.now(), ...base, ...fields, msg })}\n`);
@@ -42,7 +40,7 @@ export class DeferredLogger implements LogSink {
   private target: LogSink | null = null;
 
   constructor(private readonly early: LogSink | null = null) {}
-  private readonly buffered: [Level, Record<string, unknown>, string][] = [];
+  private readonly buffered: [Level, object, string][] = [];
   private dropped = 0;
 
   attach(target: LogSink): void {
@@ -52,23 +50,23 @@ export class DeferredLogger implements LogSink {
     this.target = target;
   }
 
-  private log(level: Level, fields: Record<string, unknown>, msg: string): void {
+  private log(level: Level, fields: object, msg: string): void {
     const t = this.target ?? this.early;
     if (t !== null) t[level](fields, msg);
     else if (this.buffered.length < MAX_BUFFERED) this.buffered.push([level, fields, msg]);
     else this.dropped++;
   }
 
-  debug(fields: Record<string, unknown>, msg: string): void {
+  debug(fields: object, msg: string): void {
     this.log('debug', fields, msg);
   }
-  info(fields: Record<string, unknown>, msg: string): void {
+  info(fields: object, msg: string): void {
     this.log('info', fields, msg);
   }
-  warn(fields: Record<string, unknown>, msg: string): void {
+  warn(fields: object, msg: string): void {
     this.log('warn', fields, msg);
   }
-  error(fields: Record<string, unknown>, msg: string): void {
+  error(fields: object, msg: string): void {
     this.log('error', fields, msg);
   }
 }

@@ -168,9 +168,14 @@ export class EnvReader {
     }
   }
 
-  /** Throw a `ConfigError` listing every problem, if there is any; `subject` as in `ConfigError`. */
+  /**
+   * Throw a `ConfigError` listing every problem, if there is any. With a `subject` (`'queue-proxy'`) the message
+   * reads `invalid queue-proxy configuration (2 problem(s)):`, else `invalid configuration:`.
+   */
   throwIfProblems(subject?: string): void {
-    if (this.#problems.length > 0) throw new ConfigError(this.#problems, subject);
+    const n = this.#problems.length;
+    if (n === 0) return;
+    throw new ConfigError(this.#problems, subject === undefined ? undefined : `${subject} configuration (${String(n)} problem(s))`);
   }
 }
 

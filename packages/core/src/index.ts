@@ -20,3 +20,4 @@ export * from './deferred-logger.js';
 export * from './http/listen.js';
 export * from './http/unreachable.js';
 export * from './wire-stat-proto.js';
+export * from './clock.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { LOG_LEVELS, createLogger, isLogLevel, type LogLevel } from './logger.js';
+import { DeferredLogger } from './deferred-logger.js';
+import { LOG_LEVELS, createLogger, isLogLevel, type KdpLogger, type LogLevel } from './logger.js';
 
 /** A destination that keeps each JSON line parsed. */
 function sink(): { lines: Record<string, unknown>[]; write(s: string): void } {
@@ -90,5 +91,39 @@ describe('createLogger', () => {
   it('isLogLevel refuses others', () => {
     expect(isLogLevel('INFO')).toBe(false);
     expect(isLogLevel('')).toBe(false);
+  });
+});
+
+describe('KdpLogger, the one narrow logger interface', () => {
+  /** What a component below a composition root does with the logger it is given. */
+  function component(log: KdpLogger): void {
+    log.debug({ step: 1 }, 'hidden at info');
+    log.info({ step: 2 }, 'started');
+    log.warn({ step: 3 }, 'slow');
+    log.error({ err: new Error('boom') }, 'failed');
+  }
+
+  it('is satisfied by the pino root: fields and message land in its JSON lines, levels honoured', () => {
+    const d = sink();
+    component(createLogger({ name: 't', level: 'info', destination: d }));
+    expect(d.lines.map((l) => [l.level, l.msg, l.step])).toEqual([
+      [30, 'started', 2],
+      [40, 'slow', 3],
+      [50, 'failed', undefined],
+    ]);
+    expect(d.lines[2]?.err).toMatchObject({ type: 'Error', message: 'boom' });
+  });
+
+  it('is satisfied by the pino-free DeferredLogger, which replays into pino on attach', () => {
+    const early = new DeferredLogger();
+    component(early);
+    const d = sink();
+    early.attach(createLogger({ name: 't', level: 'debug', destination: d }));
+    expect(d.lines.map((l) => [l.msg, l.step])).toEqual([
+      ['hidden at info', 1],
+      ['started', 2],
+      ['slow', 3],
+      ['failed', undefined],
+    ]);
   });
 });

@@ -10,6 +10,21 @@
 import { hostname } from 'node:os';
 import { pino, type DestinationStream, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
 
+/**
+ * The one logging interface kdp code takes as a parameter: structured fields first, then a constant message
+ * (docs/style.md rule 9), at the four levels kdp uses. A pino `Logger` satisfies it, so does the queue-proxy's
+ * pino-free `DeferredLogger` and a test's recording fake. A component that uses fewer levels asks for fewer
+ * (`Pick<KdpLogger, 'info' | 'warn'>`). Composition roots create the pino root (`createLogger`, type `Logger`) and
+ * hand this narrower type down; only they use pino's own surface (`child`, `level`).
+ */
+export interface KdpLogger {
+  debug(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+/** The pino root a composition root creates (`createLogger`); pass `KdpLogger` to everything below it. */
 export type Logger = PinoLogger;
 export type LogLevel = LevelWithSilent;
 

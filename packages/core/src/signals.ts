@@ -2,11 +2,9 @@
  * Knative's process lifecycle (`P:signals/signal.go#SetupSignalHandler`): the first SIGTERM/SIGINT starts a
  * graceful shutdown and exits 0 when it completes (1 if it fails); a second signal exits 1 at once.
  */
-export interface SignalLogger {
-  info(fields: Record<string, unknown>, msg: string): void;
-  warn(fields: Record<string, unknown>, msg: string): void;
-  error(fields: Record<string, unknown>, msg: string): void;
-}
+import type { KdpLogger } from './logger.js';
+
+export type SignalLogger = Pick<KdpLogger, 'info' | 'warn' | 'error'>;
 
 export interface ShutdownOnSignalsOptions {
   readonly logger: SignalLogger;

@@ -2,6 +2,7 @@
 // The queue-proxy serves it on :9090/metrics and the autoscaler scrapes it; the wire format must match gogo's
 // marshaller byte for byte: fields in ascending order, zero values omitted, doubles as little-endian fixed64.
 import protobuf from 'protobufjs/light.js';
+import { KdpBaseError } from './errors.js';
 
 /** One pod's (or the activator's) report for the last reporting period (about 1 s). */
 export interface Stat {
@@ -38,11 +39,9 @@ export const EMPTY_STAT: Stat = Object.freeze({
   timestamp: 0,
 });
 
-/**
- * A body that is not a valid `Stat` message. Internal only: it fails one scrape and never becomes a response, so it
- * has no entry in the error catalogue.
- */
-export class StatDecodeError extends Error {
+/** A body that is not a valid `Stat` message. Internal only: it fails one scrape and never becomes a response. */
+export class StatDecodeError extends KdpBaseError {
+  readonly code = 'KDP_ERR_STAT_DECODE';
   constructor(message: string, options?: { cause: unknown }) {
     super(message, options);
     this.name = 'StatDecodeError';

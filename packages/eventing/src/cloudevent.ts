@@ -7,6 +7,8 @@
 // required four, RFC 3339 `time`), so a small reader with table-driven tests is both leaner and clearer. The rules
 // follow cloudevents/sdk-go v2 `event/eventcontext_v1.go` / `eventcontext_v03.go` `Validate`, which Knative uses.
 
+import { KdpBaseError } from '@kdp/core';
+
 /** An event as kdp stores and forwards it: every context attribute (extensions included) as a string, the data as bytes. */
 export interface CloudEvent {
   readonly attrs: Record<string, string>;
@@ -17,7 +19,8 @@ export const SPEC_VERSIONS = ['1.0', '0.3'] as const;
 export type SpecVersion = (typeof SPEC_VERSIONS)[number];
 
 /** Why an event was refused: the attribute it is about, and what is wrong with it. */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends KdpBaseError {
+  readonly code = 'KDP_ERR_INVALID_EVENT';
   constructor(
     readonly attribute: string,
     readonly reason: string,

@@ -18,7 +18,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import type { Logger } from '@kdp/core';
+import type { KdpLogger } from '@kdp/core';
 import { attemptDelivery, type Outcome } from './attempt.js';
 import type { CloudEvent } from './cloudevent.js';
 import { backoffMs, isRetryable } from './delivery.js';
@@ -83,7 +83,7 @@ export class NatsEngine implements BrokerEngine {
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #sender: Sender;
-  readonly #log: Logger;
+  readonly #log: KdpLogger;
   readonly #brokers = new Set<string>();
   readonly #subs = new Map<string, Subscription>();
   #pendingPublishes = 0;
@@ -94,7 +94,7 @@ export class NatsEngine implements BrokerEngine {
   #closed = false;
   #configuring: Promise<void> = Promise.resolve();
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, sender: Sender, log: Logger, url: string) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, sender: Sender, log: KdpLogger, url: string) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = jetstream(nc);
@@ -107,7 +107,7 @@ export class NatsEngine implements BrokerEngine {
     this.#progress.unref();
   }
 
-  static async connect(url: string, sender: Sender, log: Logger): Promise<NatsEngine> {
+  static async connect(url: string, sender: Sender, log: KdpLogger): Promise<NatsEngine> {
     const u = new URL(url);
     const nc = await connect({ servers: `${u.hostname}:${u.port === '' ? '4222' : u.port}`, name: 'kdp-serve', maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(nc);

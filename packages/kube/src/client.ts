@@ -12,10 +12,11 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { KdpBaseError } from '@kdp/core/errors';
 import type { KubeConnection } from './connection.js';
 
 /** A non-2xx answer of the API server, with its `Status` reason when it sent one. */
-export class KubeApiError extends Error {
+export class KubeApiError extends KdpBaseError {
   readonly code = 'KDP_ERR_KUBE_API';
   constructor(
     readonly status: number,

@@ -10,6 +10,7 @@
  *    through `onError`, never thrown.
  * Handlers run synchronously in event order.
  */
+import type { KdpLogger } from '@kdp/core';
 import { KubeApiError } from './client.js';
 import type { KubeClient, WatchEvent, WatchHandle } from './client.js';
 
@@ -32,11 +33,8 @@ export interface InformerHandlers<T extends KubeObject> {
   deleted(obj: T): void;
 }
 
-export interface InformerLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+/** The levels an informer logs at, of core's one narrow logger. */
+export type InformerLogger = Pick<KdpLogger, 'debug' | 'info' | 'warn'>;
 
 export interface InformerOptions<T extends KubeObject> {
   readonly client: KubeClient;

@@ -1,17 +1,3 @@
-/** Time source and timers, injected so time-based logic can be driven by a test clock. */
-export interface Clock {
-  /** Milliseconds; only differences are used. */
-  now(): number;
-  /** Calls `fn` once after `ms`; the returned function cancels it (idempotent). */
-  setTimer(fn: () => void, ms: number): () => void;
-}
-
-export const systemClock: Clock = Object.freeze({
-  now: () => performance.now(),
-  setTimer(fn: () => void, ms: number): () => void {
-    const t = setTimeout(fn, ms);
-    return () => {
-      clearTimeout(t);
-    };
-  },
-});
+// The runtime arms timers (start deadlines, retry backoff, output drains) on core's one Clock; re-exported here so
+// the runtime's modules and its public API name it as before.
+export { systemClock, type Clock } from '@kdp/core';

@@ -1,3 +1,5 @@
+import { ConfigError } from '@kdp/core';
+
 /**
  * Errors the runtime throws. Pod and revision failures are not thrown: they are reported as events
  * (`revisionFailed`, `podStopped` with `outcome: 'failed'`), because they happen long after the call that caused them.
@@ -6,15 +8,10 @@
  * fails validation, with every problem listed, one `field: reason` line each. Misuse of the API (an unknown revision
  * key, a call after `close()`) throws plain `Error`s: those are bugs in the caller, not conditions to handle.
  */
-export class RuntimeConfigError extends Error {
-  readonly code = 'KDP_ERR_CONFIG';
-  readonly status = 500;
-  readonly lines: readonly string[];
-
-  constructor(what: string, lines: readonly string[]) {
-    const copy = Object.freeze(lines.slice());
-    super(`invalid ${what}:\n  ${copy.join('\n  ')}`);
+export class RuntimeConfigError extends ConfigError {
+  /** `subject` names what was checked (`revision default/hello-00001`, `runtime options`). */
+  constructor(lines: readonly string[], subject: string) {
+    super(lines, subject);
     this.name = 'RuntimeConfigError';
-    this.lines = copy;
   }
 }

@@ -1,13 +1,10 @@
+import type { KdpLogger } from '@kdp/core';
+
 /**
- * The logging surface the runtime needs. A pino `Logger` satisfies it structurally; the runtime never creates a
+ * The logging surface the runtime needs: core's one narrow logger, all four levels. The runtime never creates a
  * logger or a child of one, so the platform's single root and its bindings stay in charge.
  */
-export interface RuntimeLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type RuntimeLogger = KdpLogger;
 
 /** The containers of a pod, named as Knative names them in the pod spec. */
 export type ContainerName = 'user-container' | 'queue-proxy';

@@ -189,7 +189,7 @@ export function makeRevision(input: RevisionInput): Revision {
   for (const [k, v] of Object.entries(input.annotations ?? {})) {
     if (typeof v !== 'string') problems.push(`annotations[${JSON.stringify(k)}]: must be a string`);
   }
-  if (problems.length > 0) throw new RuntimeConfigError(`revision ${namespace}/${input.name}`, problems);
+  if (problems.length > 0) throw new RuntimeConfigError(problems, `revision ${namespace}/${input.name}`);
 
   const [program = '', ...leading] = c.command;
   const container: Mutable<Container> = {

@@ -75,7 +75,7 @@ export class Supervisor extends EventEmitter<RuntimeEventMap> {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) problems.push(`${name}: must be a non-negative number`);
     }
     if (backoff.maxMs < backoff.initialMs) problems.push('backoff.maxMs: must not be below backoff.initialMs');
-    if (problems.length > 0) throw new RuntimeConfigError('runtime options', problems);
+    if (problems.length > 0) throw new RuntimeConfigError(problems, 'runtime options');
 
     const [program = '', ...qpArgs] = qp;
     const queueProxyCommand: readonly [string, ...string[]] = [program, ...qpArgs];

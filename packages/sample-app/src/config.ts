@@ -1,3 +1,6 @@
+// Only the one dependency-free module of core, so the app's start-up loads nothing more than it did.
+import { ConfigError } from '@kdp/core/errors';
+
 /**
  * The sample app's whole configuration, read from the environment once (Knative's runtime contract: the platform
  * sets PORT and K_REVISION; TARGET is helloworld-go's knob). All problems are reported together.
@@ -18,14 +21,21 @@ export interface SampleAppConfig {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export class SampleAppConfigError extends Error {
-  readonly code = 'KDP_ERR_SAMPLE_APP_CONFIG';
-  readonly problems: readonly string[];
+/**
+ * The environment's problems, every one naming its variable. Core's `ConfigError` with a code of its own, so the
+ * stand-in user container's failures are told apart from kdp's.
+ */
+export class SampleAppConfigError extends ConfigError {
+  override readonly code = 'KDP_ERR_SAMPLE_APP_CONFIG';
 
-  constructor(problems: readonly string[]) {
-    super(`invalid sample app configuration: ${problems.join('; ')}`);
+  constructor(lines: readonly string[], subject = 'sample app configuration') {
+    super(lines, subject);
     this.name = 'SampleAppConfigError';
-    this.problems = problems;
+  }
+
+  /** The lines, under the name `run` prints them with (`"problems": [...]`). */
+  get problems(): readonly string[] {
+    return this.lines;
   }
 }
 

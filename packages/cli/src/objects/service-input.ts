@@ -4,6 +4,7 @@
 // (a `command`, since there is no image to take an entrypoint from). Every problem is reported at once.
 
 import { DEFAULT_AUTOSCALER_CONFIG, validateAnnotations, type AutoscalerConfig } from '@kdp/autoscaler';
+import { KdpBaseError } from '@kdp/core';
 import { dns1035LabelErrors, goQuote, type FieldIssue, validateTraffic } from '@kdp/router';
 import { DEFAULT_CONTAINER_NAME, DEFAULT_TIMEOUT_SECONDS, makeRevision, RuntimeConfigError } from '@kdp/runtime';
 import {
@@ -33,7 +34,7 @@ export interface ServiceInput {
 }
 
 /** A request the webhook would deny. `issues` print as Knative's FieldError does. */
-export class InvalidObjectError extends Error {
+export class InvalidObjectError extends KdpBaseError {
   readonly code = 'KDP_ERR_INVALID';
   readonly status = 400;
   constructor(readonly issues: readonly FieldIssue[]) {
