@@ -4,10 +4,12 @@
  * the pod is ready iff the answer is 200 with body `queue`. The queue-proxy answers this probe on any path (it keys
  * on the user agent), so the path only matters for compatibility: Knative uses `nethttp.HealthCheckPath`.
  *
- * node:http with one keep-alive agent for all pods: a probe connection stays open between rounds, so polling every
- * 50 ms costs one request each, not a TCP handshake each.
+ * undici (the project's HTTP client) with one keep-alive Agent for all pods: the Agent holds one connection per pod
+ * origin, so a probe connection stays open between rounds and polling every 50 ms costs one request each, not a TCP
+ * handshake each. An origin whose connection is gone (pod stopped, idle timeout) is dropped by the Agent.
  */
-import http from 'node:http';
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { KnativeHeaderCanonical, KnativeUserAgent, ProbeValue } from '@kdp/core';
 
 /** Resolves true iff the pod at `host:port` is ready; never rejects (an error or an abort is "not ready"). */
@@ -15,7 +17,7 @@ export type ProbeFn = (host: string, port: number, signal: AbortSignal) => Promi
 
 export interface HttpProber {
   readonly probe: ProbeFn;
-  /** Destroys the keep-alive connections. */
+  /** Destroys the keep-alive connections; probes in flight resolve false. */
   close(): void;
 }
 
@@ -25,41 +27,93 @@ export const PROBE_PATH = '/healthz';
 // A ready queue-proxy answers exactly "queue"; anything longer is not ready, so reading more is pointless.
 const MAX_BODY = 64;
 
+/**
+ * How long an idle probe connection is kept (the server's Keep-Alive hint may shorten it): a pod that is ready, and
+ * so no longer probed, does not keep a probe connection for long.
+ */
+const IDLE_MS = 5_000;
+/**
+ * Backstops for a caller whose signal never fires: no probe waits longer than this for a head or between body
+ * chunks. The activator's own deadline per probe is much shorter (revision-backends.ts, 300 ms).
+ */
+const STALL_MS = 10_000;
+
 const PROBE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   [KnativeHeaderCanonical.networkProbe]: ProbeValue.queue,
   [KnativeHeaderCanonical.userAgent]: KnativeUserAgent.activator,
 });
 
+/** `http://host:port`, with an IPv6 literal in brackets. */
+function httpOrigin(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${String(port)}`;
+}
+
 export function createHttpProber(): HttpProber {
-  // One idle connection per pod is all a sequential prober needs; idle ones are dropped after 5 s so a pod that is
-  // ready (and no longer probed) does not keep a probe connection forever.
-  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 1, timeout: 5_000 });
+  const agent = new Agent({
+    // One connection per pod (the Agent then makes each origin a Client, not a Pool): the activator probes a pod
+    // sequentially, and a Pool would open a second connection for a probe sent while the first connection is
+    // still being released.
+    connections: 1,
+    keepAliveTimeout: IDLE_MS,
+    keepAliveMaxTimeout: IDLE_MS,
+    headersTimeout: STALL_MS,
+    bodyTimeout: STALL_MS,
+  });
   const probe: ProbeFn = (host, port, signal) =>
     new Promise<boolean>((resolve) => {
       if (signal.aborted) {
         resolve(false);
         return;
       }
-      const req = http.request(
-        { host, port, path: PROBE_PATH, method: 'GET', agent, headers: PROBE_HEADERS, signal },
-        (res) => {
-          let body = '';
-          let tooLong = false;
-          res.setEncoding('latin1');
-          res.on('data', (chunk: string) => {
-            if (tooLong) return;
-            body += chunk;
-            if (body.length > MAX_BODY) tooLong = true;
-          });
-          res.on('end', () => resolve(res.statusCode === 200 && !tooLong && body === ProbeValue.queue));
-          res.on('error', () => resolve(false));
-        },
-      );
-      req.on('error', () => resolve(false));
-      req.end();
+      const options: Dispatcher.RequestOptions = {
+        origin: httpOrigin(host, port),
+        path: PROBE_PATH,
+        method: 'GET',
+        headers: PROBE_HEADERS,
+        signal,
+      };
+      agent.request(options, (err, data) => {
+        if (err !== null) {
+          resolve(false);
+          return;
+        }
+        readAnswer(data, resolve);
+      });
     });
   return {
     probe,
-    close: () => agent.destroy(),
+    close: () => {
+      agent.destroy().catch(() => undefined);
+    },
   };
+}
+
+/** Ready iff 200 and the body is exactly `queue`; reads at most MAX_BODY + 1 bytes. */
+function readAnswer({ statusCode, body }: Dispatcher.ResponseData, resolve: (ready: boolean) => void): void {
+  let text = '';
+  let settled = false;
+  const settle = (ready: boolean): void => {
+    if (settled) return;
+    settled = true;
+    resolve(ready);
+  };
+  if (statusCode !== 200) {
+    // A small body is drained, so the connection is free for the next round; a large one costs the connection,
+    // not a read.
+    const notReady = (): void => settle(false);
+    body.dump({ limit: MAX_BODY }).then(notReady, notReady);
+    return;
+  }
+  body.setEncoding('latin1');
+  body.on('data', (chunk: string) => {
+    text += chunk;
+    if (text.length > MAX_BODY) {
+      // Over the cap: not ready, and the rest is never read (destroying the body closes that connection).
+      settle(false);
+      body.destroy();
+    }
+  });
+  body.on('end', () => settle(text === ProbeValue.queue));
+  body.on('error', () => settle(false));
+  body.on('close', () => settle(false));
 }

@@ -172,12 +172,13 @@ export class Autoscaler {
     return settings;
   }
 
-  /** Forgets a revision and cancels its scrape in flight. */
+  /** Forgets a revision, cancels its scrape in flight and lets the scraper release its pods' connections. */
   removeRevision(revisionKey: string): void {
     const rev = this.revisions.get(revisionKey);
     if (rev === undefined) return;
     rev.scrape?.abort();
     this.revisions.delete(revisionKey);
+    this.scraper?.forget?.(revisionKey);
   }
 
   /**

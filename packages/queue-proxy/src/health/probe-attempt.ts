@@ -1,6 +1,13 @@
 // One attempt of one probe against the user container, with a deadline. Mirrors
 // S:pkg/queue/health/probe.go#TCPProbe and #HTTPProbe. Probes are not the hot path (one run per health check, at
 // most every 50 ms per probe while polling), so each attempt simply owns a setTimeout and a fresh connection.
+//
+// node:http here, not undici (the project's HTTP client, which the activator's prober and the autoscaler's scraper
+// use): the first attempts run inside every cold start, and undici costs them. Loaded lazily on the first HTTP attempt
+// (never at start-up), undici moved spawn → first passing httpGet probe from p50 507 to 1013 ms (p90 953 → 1583) and
+// idle RSS from 56.0 to 73.1 MiB per pod, N=20 interleaved with main on the shared 2-core machine
+// (bench/results/queue-proxy-startup.md, scripts/startup-bench.mjs): its CommonJS modules and llhttp's WebAssembly
+// compile land on attempts whose aggressive deadline is 100 ms. node:http is loaded anyway for the side ports.
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
