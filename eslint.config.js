@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
  *   core                                                   imports no other @kdp package
  *   services: queue-proxy, activator, autoscaler, router,  import only @kdp/core
  *             runtime, eventing, kube                      (the activator also @kdp/kube: the cluster layer)
- *   sample-app (the user's container)                      imports no @kdp package
+ *   sample-app (the user's container)                      imports only @kdp/core
  *   composition: platform (the local platform), cli        any @kdp package; only cli imports fastify
  *   bench, test/                                           above everything
  * and nowhere does a file reach into another package's src/ or dist/ by a relative path: packages import each
@@ -75,7 +75,11 @@ export default tseslint.config(
     files: ['packages/activator/**/*.ts'],
     rules: { 'no-restricted-imports': floor('@kdp/activator', ['@kdp/core', '@kdp/kube']) },
   },
-  { files: ['packages/sample-app/**/*.ts'], rules: { 'no-restricted-imports': floor('@kdp/sample-app', []) } },
+  {
+    // The user's container: core's error lineage at most, never the platform it runs under.
+    files: ['packages/sample-app/**/*.ts'],
+    rules: { 'no-restricted-imports': floor('@kdp/sample-app', ['@kdp/core']) },
+  },
   {
     // The local platform's composition: wires every service, but is no HTTP framework's.
     files: ['packages/platform/**/*.ts'],
