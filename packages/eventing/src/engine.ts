@@ -11,39 +11,22 @@
 // binary mode, the TTL extension removed, `Prefer: reply` and `Kn-Namespace` added; a 2xx response that is a
 // CloudEvent is a reply, one that is no CloudEvent at all is discarded (a success), a malformed one is a failure
 // (502); the dead-letter sink gets the event plus `knativeerrordest`, `knativeerrorcode`, `knativeerrordata`.
+//
+// Beside it: broker-engine.ts (the BrokerEngine interface, constants and refusals it shares with nats-engine.ts),
+// engine-records.ts (its in-memory records) and retry-schedule.ts (the one timer for deliveries waiting to retry).
 
 import type { Logger } from '@kdp/core';
 import { attemptDelivery, type Outcome } from './attempt.js';
+import {
+  ARRIVAL_ATTRIBUTE, DEFAULT_TTL, ERROR_DATA_MAX_LENGTH, Refusal, TTL_ATTRIBUTE, emptyEngineStats,
+  type AcceptCallback, type BrokerEngine, type EngineStats, type TriggerConfig,
+} from './broker-engine.js';
 import type { CloudEvent } from './cloudevent.js';
-import { backoffMs, isRetryable, type RetryPolicy } from './delivery.js';
-import type { EventPredicate } from './filter.js';
-import { DueHeap } from './heap.js';
-import type { Sender, Target } from './sender.js';
+import { backoffMs, isRetryable } from './delivery.js';
+import { compactQueue, memEvent, triggerQueue, type Delivery, type MemEvent, type PendingAccept, type TriggerQueue } from './engine-records.js';
+import { RetrySchedule } from './retry-schedule.js';
+import type { Sender } from './sender.js';
 import { batchSize, emptyBatch, type Batch, type DeadLetter, type EventStore } from './store.js';
-
-/** Extension names the broker owns (knative/eventing pkg/broker/ttl.go, ingress_handler.go). */
-export const TTL_ATTRIBUTE = 'knativebrokerttl';
-export const ARRIVAL_ATTRIBUTE = 'knativearrivaltime';
-/** `MAX_TTL` of cmd/broker/ingress/main.go. */
-export const DEFAULT_TTL = 255;
-/** knative/eventing pkg/kncloudevents/attributes/knative_error.go: the base64 of the body, cut to this length. */
-export const ERROR_DATA_MAX_LENGTH = 1024;
-
-export interface TriggerConfig {
-  /** `namespace/name`. */
-  readonly key: string;
-  readonly namespace: string;
-  /** `namespace/name` of its Broker. */
-  readonly broker: string;
-  /** Ready Triggers get new events; a Trigger that is not (missing broker or sink) keeps what it already owes. */
-  readonly ready: boolean;
-  readonly predicate: EventPredicate;
-  readonly subscriber: Target;
-  readonly deadLetterSink: Target | undefined;
-  readonly policy: RetryPolicy;
-  /** Deliveries in flight at most; 0: no limit. Read before each dispatch (it may follow the sink's pods). */
-  readonly inFlightLimit: () => number;
-}
 
 export interface EngineOptions {
   readonly store: EventStore;
@@ -57,96 +40,10 @@ export interface EngineOptions {
   readonly maxUncommitted?: number;
 }
 
-/** Why `accept` refused an event; the ingress maps each to a status. */
-export type RefusalKind = 'unknown-broker' | 'ttl-exhausted' | 'overloaded' | 'store-failed' | 'shutting-down';
-export class Refusal extends Error {
-  constructor(
-    readonly kind: RefusalKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'Refusal';
-  }
-}
-
-export type AcceptCallback = (err: Refusal | undefined) => void;
-
-/** What the ingress, the sources and the control API need of a broker, whatever keeps the events. */
-export interface BrokerEngine {
-  readonly stats: EngineStats;
-  hasBroker(key: string): boolean;
-  accept(broker: string, event: CloudEvent, cb: AcceptCallback): void;
-  configure(brokers: readonly string[], triggers: readonly TriggerConfig[]): void;
-  deadLetters(trigger: string | undefined): DeadLetter[] | Promise<DeadLetter[]>;
-  redeliver(trigger: string | undefined, seqs?: ReadonlySet<number>): number | Promise<number>;
-  close(graceMs: number): Promise<void>;
-}
-
-export interface EngineStats {
-  accepted: number;
-  delivered: number;
-  retried: number;
-  deadLettered: number;
-  sentToDeadLetterSink: number;
-  replies: number;
-  repliesDroppedTtl: number;
-  /** Deliveries found pending in the store at start: each may repeat one made before the restart. */
-  resumedAtStart: number;
-  pendingEvents: number;
-  pendingBytes: number;
-  commits: number;
-}
-
-/** Counters at zero: every engine starts from these. */
-export function emptyEngineStats(): EngineStats {
-  return {
-    accepted: 0, delivered: 0, retried: 0, deadLettered: 0, sentToDeadLetterSink: 0, replies: 0, repliesDroppedTtl: 0,
-    resumedAtStart: 0, pendingEvents: 0, pendingBytes: 0, commits: 0,
-  };
-}
-
-/** Bytes counted per event on top of its data: the attribute strings and the bookkeeping objects. */
-const EVENT_OVERHEAD_BYTES = 512;
 /** 256 MiB of undelivered events in memory; beyond it the ingress sheds load with 503 + Retry-After. */
 const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
 /** One commit of this many events takes ~100 ms here; more waiting means the disk is not keeping up. */
 const DEFAULT_MAX_UNCOMMITTED = 20_000;
-
-interface MemEvent {
-  readonly seq: number;
-  readonly broker: string;
-  readonly event: CloudEvent;
-  readonly ttl: number;
-  readonly bytes: number;
-  refs: number;
-  deadRefs: number;
-}
-
-interface Delivery {
-  readonly ev: MemEvent;
-  readonly q: TriggerQueue;
-  attempts: number;
-  phase: 'subscriber' | 'dead-letter-sink';
-  lastStatus: number;
-  lastError: string;
-  /** The subscriber that failed (knativeerrordest). */
-  failedUrl: string;
-  dueMs: number;
-}
-
-interface TriggerQueue {
-  readonly key: string;
-  cfg: TriggerConfig | undefined;
-  ready: Delivery[];
-  head: number;
-  inFlight: number;
-}
-
-interface PendingAccept {
-  readonly ev: MemEvent;
-  readonly deliveries: Delivery[];
-  readonly cb: AcceptCallback;
-}
 
 export class EventingEngine implements BrokerEngine {
   readonly #store: EventStore;
@@ -159,9 +56,7 @@ export class EventingEngine implements BrokerEngine {
   readonly #queues = new Map<string, TriggerQueue>();
   readonly #byBroker = new Map<string, TriggerQueue[]>();
   readonly #live = new Map<number, MemEvent>();
-  readonly #retries = new DueHeap<Delivery>();
-  #retryTimer: NodeJS.Timeout | undefined;
-  #retryTimerDue = Infinity;
+  readonly #retries: RetrySchedule<Delivery>;
   #nextSeq = 1;
   #batch: Batch = emptyBatch();
   #pendingAccepts: PendingAccept[] = [];
@@ -178,6 +73,7 @@ export class EventingEngine implements BrokerEngine {
     this.#now = o.now ?? Date.now;
     this.#maxPendingBytes = o.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.#maxUncommitted = o.maxUncommitted ?? DEFAULT_MAX_UNCOMMITTED;
+    this.#retries = new RetrySchedule(this.#now, (due) => this.#onRetriesDue(due));
   }
 
   /** Loads what the store still owes; deliveries start once their Trigger is configured. Returns how many. */
@@ -185,7 +81,7 @@ export class EventingEngine implements BrokerEngine {
     const r = this.#store.recover();
     this.#nextSeq = r.nextSeq;
     for (const e of r.events) {
-      const ev = this.#memEvent(e.seq, e.broker, e.event);
+      const ev = memEvent(e.seq, e.broker, e.event);
       ev.deadRefs = r.deadCounts.get(e.seq) ?? 0;
       this.#live.set(e.seq, ev);
       this.stats.pendingEvents++;
@@ -202,7 +98,7 @@ export class EventingEngine implements BrokerEngine {
       else q.ready.push(del);
     }
     this.stats.resumedAtStart = r.deliveries.length;
-    this.#armRetryTimer();
+    this.#retries.arm();
     return r.deliveries.length;
   }
 
@@ -254,7 +150,7 @@ export class EventingEngine implements BrokerEngine {
     this.stats.accepted++;
     // Nothing owed: accepted, and there is nothing to keep (as Knative's broker with no matching trigger).
     if (targets.length === 0) return cb(undefined);
-    const ev = this.#memEvent(this.#nextSeq++, broker, event);
+    const ev = memEvent(this.#nextSeq++, broker, event);
     const acceptedMs = this.#now();
     this.#batch.events.push({ seq: ev.seq, broker, event, acceptedMs });
     const deliveries: Delivery[] = [];
@@ -285,7 +181,7 @@ export class EventingEngine implements BrokerEngine {
       if (seqs !== undefined && !seqs.has(dl.seq)) continue;
       let ev = this.#live.get(dl.seq);
       if (ev === undefined) {
-        ev = this.#memEvent(dl.seq, dl.event.broker, dl.event.event);
+        ev = memEvent(dl.seq, dl.event.broker, dl.event.event);
         // Every dead row of this event is in the store; each one redelivered leaves that state below.
         ev.deadRefs = deadCounts.get(dl.seq) ?? 0;
         this.#live.set(dl.seq, ev);
@@ -310,7 +206,7 @@ export class EventingEngine implements BrokerEngine {
   async close(graceMs: number): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retries.stop();
     if (this.#inFlight > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, graceMs);
@@ -325,15 +221,10 @@ export class EventingEngine implements BrokerEngine {
     this.#sender.close();
   }
 
-  #memEvent(seq: number, broker: string, event: CloudEvent): MemEvent {
-    const ttl = Number(event.attrs[TTL_ATTRIBUTE] ?? DEFAULT_TTL);
-    return { seq, broker, event, ttl: Number.isInteger(ttl) ? ttl : DEFAULT_TTL, bytes: EVENT_OVERHEAD_BYTES + (event.data?.length ?? 0), refs: 0, deadRefs: 0 };
-  }
-
   #queue(key: string): TriggerQueue {
     let q = this.#queues.get(key);
     if (q === undefined) {
-      q = { key, cfg: undefined, ready: [], head: 0, inFlight: 0 };
+      q = triggerQueue(key);
       this.#queues.set(key, q);
     }
     return q;
@@ -401,13 +292,7 @@ export class EventingEngine implements BrokerEngine {
       if (d === undefined) continue;
       this.#attempt(d, cfg);
     }
-    if (q.head === q.ready.length) {
-      q.ready = [];
-      q.head = 0;
-    } else if (q.head > 1024 && q.head * 2 > q.ready.length) {
-      q.ready = q.ready.slice(q.head);
-      q.head = 0;
-    }
+    compactQueue(q);
   }
 
   #attempt(d: Delivery, cfg: TriggerConfig): void {
@@ -498,7 +383,7 @@ export class EventingEngine implements BrokerEngine {
       d.dueMs = this.#now() + backoffMs(cfg.policy, d.attempts, retryAfterMs);
       if (d.phase === 'subscriber') this.#batch.retries.push({ seq: d.ev.seq, trigger: d.q.key, attempts: d.attempts, notBeforeMs: d.dueMs });
       this.#retries.push(d);
-      this.#armRetryTimer();
+      this.#retries.arm();
       this.#scheduleFlush();
       return;
     }
@@ -520,26 +405,12 @@ export class EventingEngine implements BrokerEngine {
     this.#scheduleFlush();
   }
 
-  #armRetryTimer(): void {
-    const next = this.#retries.peek();
-    if (next === undefined || this.#closed) return;
-    if (this.#retryTimer !== undefined && this.#retryTimerDue <= next.dueMs) return;
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    this.#retryTimerDue = next.dueMs;
-    this.#retryTimer = setTimeout(() => this.#onRetryTimer(), Math.max(1, next.dueMs - this.#now()));
-  }
-
-  #onRetryTimer(): void {
-    this.#retryTimer = undefined;
-    this.#retryTimerDue = Infinity;
-    const now = this.#now();
+  #onRetriesDue(due: readonly Delivery[]): void {
     const touched = new Set<TriggerQueue>();
-    for (let d = this.#retries.peek(); d !== undefined && d.dueMs <= now; d = this.#retries.peek()) {
-      this.#retries.pop();
+    for (const d of due) {
       d.q.ready.push(d);
       touched.add(d.q);
     }
     for (const q of touched) this.#pump(q);
-    this.#armRetryTimer();
   }
 }

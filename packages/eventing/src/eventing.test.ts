@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@kdp/core';
 import { retryPolicyOf, type DeliverySpec } from './delivery.js';
-import type { TriggerConfig } from './engine.js';
+import type { TriggerConfig } from './broker-engine.js';
 import { startEventing, type Eventing } from './eventing.js';
 import { attributesPredicate } from './filter.js';
 import { resolveTarget } from './sender.js';

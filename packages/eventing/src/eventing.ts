@@ -4,7 +4,8 @@
 
 import type { Logger } from '@kdp/core';
 import type { CloudEvent } from './cloudevent.js';
-import { EventingEngine, type BrokerEngine, type TriggerConfig } from './engine.js';
+import type { BrokerEngine, TriggerConfig } from './broker-engine.js';
+import { EventingEngine } from './engine.js';
 import { NatsEngine } from './nats-engine.js';
 import { startIngress, type Ingress } from './ingress.js';
 import { startPing, type PingConfig } from './ping.js';

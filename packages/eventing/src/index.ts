@@ -5,6 +5,7 @@ export * from './filter.js';
 export * from './store.js';
 export * from './sqlite-store.js';
 export * from './sender.js';
+export * from './broker-engine.js';
 export * from './engine.js';
 export * from './ingress.js';
 export * from './ping.js';

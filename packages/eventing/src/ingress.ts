@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorHeaders } from '@kdp/core';
 import { BATCH_CONTENT_TYPE, fromBinary, fromStructured, InvalidEventError, STRUCTURED_CONTENT_TYPE, type CloudEvent } from './cloudevent.js';
-import type { BrokerEngine, Refusal } from './engine.js';
+import type { BrokerEngine, Refusal } from './broker-engine.js';
 
 /** Largest event body read; Knative sets none, but a bound is kdp's rule. 4 MiB is far above a typical event. */
 export const MAX_EVENT_BYTES = 4 * 1024 * 1024;

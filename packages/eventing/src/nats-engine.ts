@@ -22,7 +22,7 @@ import type { KdpLogger } from '@kdp/core';
 import { attemptDelivery, type Outcome } from './attempt.js';
 import type { CloudEvent } from './cloudevent.js';
 import { backoffMs, isRetryable } from './delivery.js';
-import { ARRIVAL_ATTRIBUTE, DEFAULT_TTL, Refusal, TTL_ATTRIBUTE, type AcceptCallback, type BrokerEngine, emptyEngineStats, type EngineStats, type TriggerConfig } from './engine.js';
+import { ARRIVAL_ATTRIBUTE, DEFAULT_TTL, Refusal, TTL_ATTRIBUTE, type AcceptCallback, type BrokerEngine, emptyEngineStats, type EngineStats, type TriggerConfig } from './broker-engine.js';
 import type { Sender } from './sender.js';
 import type { DeadLetter } from './store.js';
 
