@@ -59,17 +59,20 @@ export function createActivatorHandler(deps: ActivatorHandlerDeps): ActivatorHan
   const overloaded: readonly string[] = Object.freeze([...errorHeaders('overloaded'), 'Retry-After', String(retryAfter)]);
   const drain = { draining: false };
 
-  let stage: RequestStage = new ProxyStage();
-  stage = new ThrottleStage({ revisions, reporter, logger, overloaded }, stage);
-  stage = new TimeoutStage(stage);
-  stage = new RequestMetricsStage(stage);
-  const counted = concurrencyReporter(reporter, clock, stage);
+  // Innermost first: the last handler built is the first a request meets.   Knative (cmd/activator/main.go):
+  let stage: RequestStage = new ProxyStage(); //                             activation handler: proxy
+  stage = new ThrottleStage({ revisions, reporter, logger, overloaded }, stage); // activation handler: throttler.Try
+  stage = new TimeoutStage(stage); //                                        NewTimeoutHandler
+  stage = new RequestMetricsStage(stage); //                                 NewMetricHandler
+  const counted = concurrencyReporter(reporter, clock, stage); //            concurrencyReporter.Handler
 
-  let handle: KeyedHandler<string> = contextFromKey(revisions, logger, counted);
-  handle = probeHandler(handle);
-  handle = networkProbeHandler(handle);
-  handle = healthHandler(drain, handle);
+  // In-process entry: the router already found the revision.
+  let handle: KeyedHandler<string> = contextFromKey(revisions, logger, counted); // NewContextHandler
+  handle = probeHandler(handle); //                                          ProbeHandler
+  handle = networkProbeHandler(handle); //                                   network.NewProbeHandler
+  handle = healthHandler(drain, handle); //                                  HealthHandler
 
+  // Standalone entry: the same chain, the revision taken from the request.
   let handler: KeyedHandler<void> = contextFromRequest(revisions, clusterDomain, logger, counted);
   handler = probeHandler(handler);
   handler = networkProbeHandler(handler);

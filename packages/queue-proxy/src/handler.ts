@@ -46,16 +46,17 @@ export function createQueueHandler(deps: QueueHandlerDeps): ExchangeHandler {
   const requestMetrics = deps.requestMetrics ?? null;
   const requestLog = deps.requestLog ?? null;
 
-  const proxy = new ReverseProxy(deps.upstream);
+  // Innermost first: the last handler built is the first a request meets.      Knative (mainHandler):
+  const proxy = new ReverseProxy(deps.upstream); //                               httpProxy
   let stage: RequestStage = proxy;
-  if (metrics !== null) stage = new AppMetricsStage(metrics, breaker, stage);
-  if (breaker !== null) stage = new BreakerStage(breaker, stage);
-  stage = new StatsStage(deps.stats, stage);
-  if (requestMetrics !== null) stage = new RequestMetricsStage(requestMetrics, stage);
-  if (requestLog !== null) stage = new RequestLogStage(requestLog, stage);
+  if (metrics !== null) stage = new AppMetricsStage(metrics, breaker, stage); //  requestAppMetricsHandler
+  if (breaker !== null) stage = new BreakerStage(breaker, stage); //              ProxyHandler: breaker.Maybe
+  stage = new StatsStage(deps.stats, stage); //                                   ProxyHandler: stats in/out
+  if (requestMetrics !== null) stage = new RequestMetricsStage(requestMetrics, stage); // 1.12-1.18 request metrics
+  if (requestLog !== null) stage = new RequestLogStage(requestLog, stage); //     requestLogHandler
 
-  let handler: ExchangeHandler = forwardedShim(proxyHandler(stage, proxy));
-  handler = timeoutHandler(deps.timeouts, handler);
-  handler = drainHandler(deps.drainer, deps.prober, handler);
+  let handler: ExchangeHandler = forwardedShim(proxyHandler(stage, proxy)); //    ProxyHandler, ForwardedShimHandler
+  handler = timeoutHandler(deps.timeouts, handler); //                            NewTimeoutHandler
+  handler = drainHandler(deps.drainer, deps.prober, handler); //                  Drainer (+ health.ProbeHandler)
   return handler;
 }
