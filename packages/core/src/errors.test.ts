@@ -10,6 +10,7 @@ import {
   KdpCause,
   KdpError,
   TEXT_ERROR_HEADERS,
+  errorBody,
   errorHeaders,
   type KdpErrorCode,
 } from './errors.js';
@@ -77,6 +78,20 @@ describe('error catalogue', () => {
         'upstream-unreachable',
       ].sort(),
     );
+  });
+});
+
+describe('errorBody', () => {
+  it.each(causes)('%s: the catalogue message plus a newline, as Go http.Error writes it', (cause) => {
+    const body = errorBody(cause);
+    expect(body).toBe(`${KDP_ERRORS[CAUSE_CODES[cause]].message}\n`);
+    expect(errorBody(cause)).toBe(body);
+  });
+
+  it('keeps the texts the proxies have always sent (Knative wording)', () => {
+    expect(errorBody('draining')).toBe('shutting down\n');
+    expect(errorBody('queue-full')).toBe('pending request queue full\n');
+    expect(errorBody('timeout')).toBe('request timeout\n');
   });
 });
 

@@ -238,6 +238,27 @@ export function errorHeaders(cause: KdpCause): readonly string[] {
   return headersByCause[cause];
 }
 
+// The catalogue's texts as Go's `http.Error` writes them (message + newline), built once like the header lists.
+const bodiesByCause: Readonly<Record<KdpCause, string>> = Object.freeze({
+  'queue-full': `${KDP_ERRORS.KDP_ERR_QUEUE_FULL.message}\n`,
+  timeout: `${KDP_ERRORS.KDP_ERR_TIMEOUT.message}\n`,
+  'upstream-unreachable': `${KDP_ERRORS.KDP_ERR_UPSTREAM_UNREACHABLE.message}\n`,
+  draining: `${KDP_ERRORS.KDP_ERR_DRAINING.message}\n`,
+  'not-found': `${KDP_ERRORS.KDP_ERR_NOT_FOUND.message}\n`,
+  overloaded: `${KDP_ERRORS.KDP_ERR_OVERLOADED.message}\n`,
+  'bad-request': `${KDP_ERRORS.KDP_ERR_BAD_REQUEST.message}\n`,
+  'upstream-error': `${KDP_ERRORS.KDP_ERR_UPSTREAM_ERROR.message}\n`,
+});
+
+/**
+ * Body of a generated text response with this cause's catalogue message (Knative's wording), newline-terminated as
+ * Go's `http.Error` writes it: `errorBody('draining')` is `shutting down\n`. The same string on every call, so every
+ * service answers with one text.
+ */
+export function errorBody(cause: KdpCause): string {
+  return bodiesByCause[cause];
+}
+
 /**
  * The root of every kdp error class, in every package (as undici's `UndiciError` and fastify's `FastifyError` are):
  * a stable `code` from the catalogue above, a `name` naming the class, and `instanceof KdpBaseError` to tell kdp's

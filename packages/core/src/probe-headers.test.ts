@@ -6,6 +6,7 @@ import {
   isKProbe,
   isKubeletProbe,
   isProbe,
+  answerKProbe,
   type HeaderReader,
 } from './probe-headers.js';
 
@@ -78,5 +79,23 @@ describe('header names', () => {
   it.each(Object.entries(KnativeHeader))('%s is the lower case of its canonical form', (key, lower) => {
     expect(lower).toBe(lower.toLowerCase());
     expect(KnativeHeaderCanonical[key as keyof typeof KnativeHeaderCanonical].toLowerCase()).toBe(lower);
+  });
+});
+
+describe('answerKProbe', () => {
+  type Answer = { status: number; headers: readonly string[]; body: string };
+  const BAD = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', 'X-Kdp-Error', 'bad-request'];
+  const HASH_MISSING = 'a probe request must contain a non-empty "K-Network-Hash" header\n';
+
+  // drain_test.go#TestDrainerKProbe: the hash is echoed; a missing or empty one is a 400 with Knative's text.
+  it.each<[string, Record<string, string>, Answer]>([
+    ['hash echoed', { 'K-Network-Probe': 'probe', 'K-Network-Hash': 'abc123' }, { status: 200, headers: ['K-Network-Hash', 'abc123'], body: '' }],
+    ['hash missing', { 'K-Network-Probe': 'probe' }, { status: 400, headers: BAD, body: HASH_MISSING }],
+    ['hash empty', { 'K-Network-Probe': 'probe', 'K-Network-Hash': '' }, { status: 400, headers: BAD, body: HASH_MISSING }],
+  ])('%s', (_name, headers, want) => {
+    const answers: Answer[] = [];
+    const r = req(headers);
+    answerKProbe({ header: (n) => r.header(n), respond: (status, h, body) => answers.push({ status, headers: h, body }) });
+    expect(answers).toEqual([want]);
   });
 });

@@ -12,7 +12,10 @@
  * Predicates take the request as anything with a `header(lowerName)` method (an `Exchange` is one), so they work
  * for every engine and need no bound function per request. Like Go's `Header.Get`, a missing header and an empty
  * one are the same.
+ *
+ * The answer to a networking KProbe (`answerKProbe`) is written here once, for every kdp proxy that answers one.
  */
+import { errorHeaders } from './errors.js';
 
 /** Header names, lower case, for `header(lowerName)` lookups. */
 export const KnativeHeader = {
@@ -115,4 +118,28 @@ export function isProbe(req: HeaderReader): boolean {
   if (isKubeletProbe(req)) return true;
   const p = req.header('k-network-probe');
   return p !== undefined && p !== '';
+}
+
+/** Anything that can read request headers and answer locally (an `Exchange` is one). */
+export interface ProbeResponder extends HeaderReader {
+  respond(status: number, headers: readonly string[], body: string): void;
+}
+
+/** Knative's 400 text for a KProbe without a hash (knative/pkg `network/handlers/drain.go#serveKProbe`). */
+export const KPROBE_HASH_MISSING = 'a probe request must contain a non-empty "K-Network-Hash" header\n';
+
+/** The start of Knative's 400 text for a `K-Network-Probe` value a component does not answer. */
+export const UNEXPECTED_PROBE_VALUE = 'unexpected probe header value: ';
+
+const BAD_PROBE = errorHeaders('bad-request');
+
+/**
+ * Answers a networking KProbe (`K-Network-Probe: probe`) as knative/pkg `drain.go#serveKProbe` does: 200 with the
+ * request's `K-Network-Hash` echoed and no body, or 400 (`X-Kdp-Error: bad-request`) when the hash is missing or
+ * empty. Whether to answer it at all (draining, which header value) is the caller's decision.
+ */
+export function answerKProbe(req: ProbeResponder): void {
+  const hash = req.header('k-network-hash');
+  if (hash === undefined || hash === '') req.respond(400, BAD_PROBE, KPROBE_HASH_MISSING);
+  else req.respond(200, [KnativeHeaderCanonical.networkHash, hash], '');
 }
