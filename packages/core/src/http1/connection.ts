@@ -22,6 +22,7 @@ import { poolOf } from './pool.js';
 import { errorHeaders } from '../errors.js';
 import type { KdpCause } from '../errors.js';
 import { describeUpstreamError } from '../http/upstream-error.js';
+import { statusLine } from '../http/status-line.js';
 import type { UpConn, UpOwner } from './pool.js';
 
 export interface EngineHooks {
@@ -55,16 +56,6 @@ const CONNECTION_CLOSE = 'Connection: close\r\n';
 const TE_CHUNKED = 'Transfer-Encoding: chunked\r\n';
 /** Bodies up to this size are copied behind the head and written with it in one buffer. */
 const INLINE_BODY_MAX = 4096;
-
-const STATUS_LINES = new Map<number, string>();
-function statusLine(status: number): string {
-  let line = STATUS_LINES.get(status);
-  if (line === undefined) {
-    line = `HTTP/1.1 ${String(status)} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-    if (STATUS_LINES.size < 256) STATUS_LINES.set(status, line);
-  }
-  return line;
-}
 
 /** `Content-Length: N\r\n`, cached for the few sizes a service keeps sending (no string built per message). */
 const CL_LINES = new Map<number, string>();
