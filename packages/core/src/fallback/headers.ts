@@ -7,19 +7,7 @@
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { ForwardEdits, HeaderList } from '../http/exchange.js';
-
-/** Hop-by-hop headers dropped in both directions (Go's `hopHeaders`, lower case). */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+import { HOP_BY_HOP } from '../http/hop-by-hop.js';
 
 /**
  * Headers node:http2 refuses to send (ERR_HTTP2_INVALID_CONNECTION_HEADERS) on top of the hop-by-hop ones; `host`

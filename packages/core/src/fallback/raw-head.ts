@@ -4,10 +4,7 @@
  */
 import http from 'node:http';
 import type { HeaderList } from '../http/exchange.js';
-
-export function statusLine(status: number): string {
-  return `HTTP/1.1 ${String(status)} ${http.STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-}
+import { statusLine } from '../http/status-line.js';
 
 /** `Name: value\r\n` lines; pairs node would refuse to send (invalid name or value) are left out. */
 export function headerLines(list: HeaderList): string {

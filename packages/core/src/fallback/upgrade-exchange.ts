@@ -12,10 +12,11 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { ForwardEdits, HeaderList } from '../http/exchange.js';
 import type { Upstream } from '../http/upstream.js';
+import { statusLine } from '../http/status-line.js';
 import { bodyless, ignore, TIMEOUT_HEADERS, type ExchangeOwner } from './exchange-base.js';
 import { H1UpstreamExchange } from './h1-upstream-exchange.js';
 import { h1ResponseHeaders, headerValue } from './headers.js';
-import { headerLines, statusLine } from './raw-head.js';
+import { headerLines } from './raw-head.js';
 
 export class UpgradeExchange extends H1UpstreamExchange<'relaying' | 'tunnel'> {
   private upSocket: Socket | null = null;

@@ -10,6 +10,8 @@
  * One `Head` object lives per connection side and is reused for every message: no per-message arrays.
  */
 
+import { HOP_BY_HOP } from '../http/hop-by-hop.js';
+
 /** Fast-path limits. Go's server allows 1 MB heads; node:http 16 KiB. 64 KiB covers real traffic. */
 export const MAX_HEAD_BYTES = 64 * 1024;
 export const MAX_HEADERS = 128;
@@ -48,7 +50,7 @@ export const HK = {
   transferEncoding: 2,
   connection: 3,
   host: 4,
-  /** Dropped by every proxy hop (RFC 9110 §7.6.1 plus Go's list). */
+  /** The rest of `HOP_BY_HOP` (`http/hop-by-hop.ts`): dropped by every proxy hop. */
   hopByHop: 5,
   xForwardedFor: 6,
   upgrade: 7,
@@ -63,16 +65,14 @@ const KIND_BY_NAME = new Map<string, HeaderKind>([
   ['transfer-encoding', HK.transferEncoding],
   ['connection', HK.connection],
   ['host', HK.host],
-  ['keep-alive', HK.hopByHop],
-  ['proxy-connection', HK.hopByHop],
-  ['proxy-authenticate', HK.hopByHop],
-  ['proxy-authorization', HK.hopByHop],
   ['x-forwarded-for', HK.xForwardedFor],
   ['upgrade', HK.upgrade],
   ['expect', HK.expect],
   ['te', HK.te],
   ['trailer', HK.trailer],
 ]);
+// The other hop-by-hop headers (keep-alive, proxy-*) play no part in framing or routing: every hop drops them.
+for (const name of HOP_BY_HOP) if (!KIND_BY_NAME.has(name)) KIND_BY_NAME.set(name, HK.hopByHop);
 
 /** Common names interned so that scanning a typical head allocates no name strings at all. */
 const INTERNED = new Map<string, string>();
