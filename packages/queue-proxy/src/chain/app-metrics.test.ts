@@ -29,7 +29,9 @@ describe('AppMetricsStage', () => {
     expect(next.served).toEqual([p]);
     expect(seen.depths).toEqual([2]);
     stage.finish(p, 'complete', 201, p.slotAt + 1500);
-    expect(seen.observed).toEqual([[201, 1.5]]);
+    expect(seen.observed).toHaveLength(1);
+    expect(seen.observed[0]?.[0]).toBe(201);
+    expect(seen.observed[0]?.[1]).toBeCloseTo(1.5, 9);
     expect(next.finished).toHaveLength(1);
   });
 
