@@ -88,12 +88,6 @@ export default tseslint.config(
   { files: ['packages/cli/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [BY_PATH] }] } },
   {
     files: ['bench/**/*.ts'],
-    ignores: [
-      // TEMPORARY (issue 11): these two import the control plane from packages/cli/dist until it moves into
-      // @kdp/platform (branch platform); drop this exception when that lands.
-      'bench/src/platform/control-plane-host.ts',
-      'bench/src/targets/control-plane.ts',
-    ],
     rules: { 'no-restricted-imports': ['error', { patterns: [BY_PATH] }] },
   },
 );

@@ -5,7 +5,7 @@
 // the revision's pod list (or the revision is forgotten, or the scraper closed).
 import { Client, getGlobalDispatcher } from 'undici';
 import type { Dispatcher } from 'undici';
-import { STAT_MAX_BYTES, decodeStat, type Stat } from '@kdp/core';
+import { STAT_MAX_BYTES, decodeStat, type Clock, type Stat } from '@kdp/core';
 import { ScrapeError, ScrapeFailure } from './errors.js';
 import { populationMeanSampleSize } from './sample-size.js';
 
@@ -168,7 +168,7 @@ function errorText(err: unknown): string {
 export interface HttpStatsScraperOptions {
   readonly listPods: ListPods;
   /** Same timeline as `PodTarget.startedAtMs`. */
-  readonly clock: { now(): number };
+  readonly clock: Pick<Clock, 'now'>;
   /** Default 3000 (stats_scraper.go httpClientTimeout). */
   readonly timeoutMs?: number;
   /**
@@ -185,7 +185,7 @@ export interface HttpStatsScraperOptions {
 /** Scrapes every (or a sample of the) ready pods of a revision over HTTP. */
 export class HttpStatsScraper implements StatsScraper {
   private readonly listPods: ListPods;
-  private readonly clock: { now(): number };
+  private readonly clock: Pick<Clock, 'now'>;
   private readonly random: () => number;
   private readonly fetchStat: (pod: PodTarget, signal: AbortSignal) => Promise<Stat>;
   /** Owned keep-alive connections by pod origin; undefined when a dispatcher or `fetchStat` was given. */

@@ -162,6 +162,14 @@ export const KDP_ERRORS = {
       'A request or reply is not a valid CloudEvent (packages/eventing cloudevent.ts, the attribute rules of ' +
       'cloudevents/sdk-go `Validate`); the message names the attribute and the reason.',
   },
+  KDP_ERR_EVENT_REFUSED: {
+    status: 503,
+    cause: null,
+    message: 'event refused',
+    description:
+      'A broker did not accept an event (packages/eventing broker-engine.ts `Refusal`): its `kind` (unknown broker, ' +
+      'TTL exhausted, overloaded, store failed, shutting down) picks the ingress status (404, 202 dropped, 503, 503, 503).',
+  },
   KDP_ERR_CLI: {
     status: 500,
     cause: null,

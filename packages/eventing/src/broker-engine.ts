@@ -2,6 +2,7 @@
 // in-process engine with its EventStore (engine.ts, SQLite or memory) and the NATS JetStream one (nats-engine.ts).
 // Also the broker's own CloudEvent extensions, the refusals `accept` answers with, and the counters both keep.
 
+import { KdpBaseError } from '@kdp/core';
 import type { CloudEvent } from './cloudevent.js';
 import type { RetryPolicy } from './delivery.js';
 import type { EventPredicate } from './filter.js';
@@ -34,7 +35,8 @@ export interface TriggerConfig {
 
 /** Why `accept` refused an event; the ingress maps each to a status. */
 export type RefusalKind = 'unknown-broker' | 'ttl-exhausted' | 'overloaded' | 'store-failed' | 'shutting-down';
-export class Refusal extends Error {
+export class Refusal extends KdpBaseError {
+  readonly code = 'KDP_ERR_EVENT_REFUSED';
   constructor(
     readonly kind: RefusalKind,
     message: string,

@@ -1,5 +1,6 @@
 import { KDP_ERRORS, KdpBaseError } from '@kdp/core';
 import { describe, expect, it } from 'vitest';
+import { Refusal } from './broker-engine.js';
 import { InvalidEventError } from './cloudevent.js';
 
 describe('eventing errors in the kdp lineage', () => {
@@ -15,5 +16,15 @@ describe('eventing errors in the kdp lineage', () => {
     expect(e.attribute).toBe(attribute);
     expect(e.reason).toBe(reason);
     expect(e.message).toBe(message);
+  });
+
+  it('Refusal keeps its kind and message, code KDP_ERR_EVENT_REFUSED', () => {
+    const e = new Refusal('overloaded', 'too many undelivered events');
+    expect(e).toBeInstanceOf(KdpBaseError);
+    expect(e.name).toBe('Refusal');
+    expect(e.code).toBe('KDP_ERR_EVENT_REFUSED');
+    expect(Object.hasOwn(KDP_ERRORS, e.code)).toBe(true);
+    expect(e.kind).toBe('overloaded');
+    expect(e.message).toBe('too many undelivered events');
   });
 });

@@ -2,9 +2,8 @@
  * `startControlPlane` options: checked once, every problem reported together (`ConfigError`), defaults applied, the
  * result frozen. Nothing here starts anything.
  */
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, createLogger } from '@kdp/core';
+import { ConfigError, createLogger, systemClock } from '@kdp/core';
 import type { Logger } from '@kdp/core';
 import { QUEUE_PROXY_NODE_FLAGS } from '@kdp/queue-proxy';
 import { DEFAULT_DOMAIN, domainProblems } from '@kdp/router';
@@ -40,14 +39,8 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 /** Tag-header routing is on by default in kdp (router `RouteTable.build`). */
 const DEFAULT_TAG_HEADER_ROUTING = true;
 
-/** The same clock the activator (`performance.now()`) and the runtime use, with real timers. */
-export const SYSTEM_CLOCK: Clock = Object.freeze({
-  now: () => performance.now(),
-  setTimer(fn: () => void, ms: number): () => void {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  },
-});
+/** The same clock the activator (`performance.now()`) and the runtime use, with real timers: core's. */
+export const SYSTEM_CLOCK: Clock = systemClock;
 
 /**
  * `[node, <the queue-proxy's V8 flags>, <@kdp/queue-proxy>/bin/kdp-queue-proxy.js]`: the bin found through the

@@ -1,14 +1,12 @@
 // What every part of the serving reconciler shares: the store, the control plane, the clocks and the logger.
+import type { KdpLogger } from '@kdp/core';
 import type { ControlPlane } from '@kdp/platform';
 import { timestamp, type Stamp } from '../objects/factory.js';
 import type { KnativeObject } from '../objects/types.js';
 import type { Store } from '../store.js';
 
-export interface ReconcilerLogger {
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-  error(obj: Record<string, unknown>, msg: string): void;
-}
+/** The levels of core's logger the reconciler uses. */
+export type ReconcilerLogger = Pick<KdpLogger, 'info' | 'warn' | 'error'>;
 
 export const SILENT: ReconcilerLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
