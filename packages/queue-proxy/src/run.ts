@@ -8,7 +8,7 @@ import type http from 'node:http';
 // (protobufjs, node:http2), and startup time is cold-start time (bench/results/cold-start.md).
 import { Breaker } from '@kdp/core/breaker';
 import { Drainer } from '@kdp/core/drainer';
-import { ConfigError } from '@kdp/core/errors';
+import { ConfigError, KDP_ERRORS } from '@kdp/core/errors';
 import { Upstream } from '@kdp/core/http/upstream';
 import { Http1Engine } from '@kdp/core/http1/engine';
 import { lazyFallbackEngine } from '@kdp/core/fallback/lazy';
@@ -105,7 +105,7 @@ export async function startQueueProxy(config: Config, logger: LogSink): Promise<
       totalMs: config.revisionTimeoutMs,
       responseStartMs: config.responseStartTimeoutMs,
       idleMs: config.idleTimeoutMs,
-      message: 'request timeout',
+      message: KDP_ERRORS.KDP_ERR_TIMEOUT.message,
     },
     requestLog: config.requestLog ? logger : null,
   });
