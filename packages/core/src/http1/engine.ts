@@ -4,10 +4,23 @@
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ExchangeHandler } from '../http/exchange.js';
-import { ClientConn } from './connection.js';
+import type { Exchange, ExchangeHandler } from '../http/exchange.js';
+import { ClientConn } from './client-conn.js';
 import { listenOn } from '../http/listen.js';
-import type { EngineHooks } from './connection.js';
+
+/** What a connection needs from its engine (one object, shared by all the engine's connections). */
+export interface EngineHooks {
+  readonly handler: (ex: Exchange) => void;
+  /** Hands a connection to node:http / node:http2; null answers such requests with an error instead. */
+  readonly adoptHttp1: ((socket: net.Socket, buffered: Buffer) => void) | null;
+  readonly adoptHttp2: ((socket: net.Socket, buffered: Buffer) => void) | null;
+  readonly dateHeader: () => string;
+  readonly armTimeouts: (c: ClientConn) => void;
+  readonly disarmTimeouts: (c: ClientConn) => void;
+  readonly removed: (c: ClientConn) => void;
+  /** When set, every response gets `Connection: close` and connections end after it. */
+  readonly closing: () => boolean;
+}
 
 /** What the engine needs from the node:http/http2 fallback; `createFallbackEngine` provides it. */
 export interface Adopter {
