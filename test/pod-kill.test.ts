@@ -5,7 +5,7 @@
  * upstream-unreachable`, `dial tcp …`): the activator sends it once to the other pod and takes the dead one out of
  * load balancing at once. Requests that were inside the app when it died may fail; they are counted and printed.
  *
- * Once with HTTP/1.1 clients (the byte-level fast path, `packages/core/src/http1/connection.ts` `offerElsewhere`) and
+ * Once with HTTP/1.1 clients (the byte-level fast path, `packages/core/src/http1/upstream-leg.ts` `offerElsewhere`) and
  * once with HTTP/1.0 ones (served by the node:http fallback engine): both engines implement the failover hook
  * (`Upstream.onUnreachable`).
  *

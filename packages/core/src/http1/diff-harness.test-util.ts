@@ -55,7 +55,7 @@ export interface KdpVerdict {
 }
 
 export interface Failure {
-  /** Root-cause tag, for grouping in diff-failures.md. */
+  /** Root-cause tag: the "failed invariants" column of the verdict table (docs/http1-differential.md). */
   readonly kind: string;
   readonly detail: string;
   /** The upstream (tap) connection concerned, when one is. */
