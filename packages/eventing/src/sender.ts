@@ -58,8 +58,9 @@ export function resolveTarget(url: string): Target {
 /**
  * Why undici rather than node:http's client: at 100 producer connections the delivery client was the largest share
  * of `kdp serve`'s CPU (27 % of its busy time; ClientRequest, Agent bookkeeping, IncomingMessage streams per
- * delivery). undici's `dispatch` with a handler object allocates far less per request (PERFORMANCE.md measured it as
- * the cheapest Node client here) and is already a dependency of @kdp/core. undici's own timeouts are off: the
+ * delivery). undici's `dispatch` with a handler object allocates far less per request (docs/performance.md measured it
+ * as the cheapest Node client here) and is the project's HTTP client (the activator's prober and the autoscaler's
+ * scraper use it too). undici's own timeouts are off: the
  * attempt's deadline is kdp's, with its own message.
  */
 export class Sender {
