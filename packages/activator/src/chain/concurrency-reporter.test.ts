@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConcurrencyReporter } from '../reporter.js';
 import type { ActivatorStat } from '../reporter.js';
 import { concurrencyReporter } from './concurrency-reporter.js';
-import { RecordingExchange, RecordingStage, testEntry } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
+import { testEntry } from './exchange.test-util.js';
 import { ActivatorRequest } from './request.js';
 
 describe('concurrencyReporter', () => {

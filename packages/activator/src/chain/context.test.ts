@@ -4,7 +4,7 @@ import { systemClock } from '../clock.js';
 import type { RevisionEntry } from '../revisions.js';
 import { Revisions } from '../revisions.js';
 import { contextFromKey, contextFromRequest } from './context.js';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 
 const NOT_FOUND = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', 'X-Kdp-Error', 'not-found'];
 const logger = createLogger({ name: 'context-test', level: 'silent' });

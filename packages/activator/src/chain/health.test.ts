@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Exchange } from '@kdp/core';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 import { healthHandler } from './health.js';
 
 const DRAINING = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', 'X-Kdp-Error', 'draining'];

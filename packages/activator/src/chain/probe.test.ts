@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 import { probeHandler } from './probe.js';
 
 const BAD = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', 'X-Kdp-Error', 'bad-request'];

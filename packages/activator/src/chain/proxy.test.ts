@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RevisionStat } from '../reporter.js';
-import { RecordingExchange, testEntry } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
+import { testEntry } from './exchange.test-util.js';
 import { EDITS_KEEP_ORIGINAL_HOST, EDITS_SET_ORIGINAL_HOST, ProxyStage } from './proxy.js';
 import { ActivatorRequest } from './request.js';
 

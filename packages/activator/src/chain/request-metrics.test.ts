@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '@kdp/core';
 import { RevisionStat } from '../reporter.js';
-import { RecordingExchange, RecordingStage, testEntry } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
+import { testEntry } from './exchange.test-util.js';
 import { ActivatorRequest } from './request.js';
 import { RequestMetricsStage } from './request-metrics.js';
 

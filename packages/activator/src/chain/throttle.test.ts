@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ColdStart } from '../cold-start.js';
 import { RevisionStat } from '../reporter.js';
 import type { RevisionEntry } from '../revisions.js';
-import { RecordingExchange, RecordingStage, testEntry } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
+import { testEntry } from './exchange.test-util.js';
 import { ActivatorRequest } from './request.js';
 import { ThrottleStage } from './throttle.js';
 

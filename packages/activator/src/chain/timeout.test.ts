@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RevisionStat } from '../reporter.js';
-import { RecordingExchange, RecordingStage, testEntry } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
+import { testEntry } from './exchange.test-util.js';
 import { ActivatorRequest } from './request.js';
 import { TimeoutStage } from './timeout.js';
 

@@ -2,7 +2,7 @@ import { Breaker } from '@kdp/core/breaker';
 import { describe, expect, it } from 'vitest';
 import { AppMetricsStage } from './app-metrics.js';
 import type { RequestMetrics } from './app-metrics.js';
-import { RecordingExchange, RecordingStage } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
 import { QueueRequest } from './request.js';
 import type { Outcome } from '@kdp/core';
 

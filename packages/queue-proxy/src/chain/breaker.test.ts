@@ -1,7 +1,7 @@
 import { Breaker } from '@kdp/core/breaker';
 import { describe, expect, it } from 'vitest';
 import { BreakerStage } from './breaker.js';
-import { RecordingExchange, RecordingStage } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
 import { QueueRequest } from './request.js';
 
 const QUEUE_FULL_HEADERS = ['Content-Type', 'text/plain; charset=utf-8', 'X-Content-Type-Options', 'nosniff', 'X-Kdp-Error', 'queue-full'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drainHandler } from './drain.js';
 import type { DrainState } from './drain.js';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 import type { Exchange } from '@kdp/core';
 
 const TEXT_ERROR = (cause: string): string[] => [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Exchange, HeaderList } from '@kdp/core';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 import { forwardedShim } from './forwarded-shim.js';
 
 describe('forwardedShim', () => {

@@ -1,6 +1,6 @@
 import { Upstream } from '@kdp/core/http/upstream';
 import { describe, expect, it } from 'vitest';
-import { RecordingExchange, RecordingStage } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
 import { proxyHandler } from './proxy-handler.js';
 import { QueueRequest } from './request.js';
 import { EDITS, ReverseProxy } from './reverse-proxy.js';

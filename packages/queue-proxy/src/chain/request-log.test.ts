@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingExchange, RecordingStage } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
 import { RequestLogStage } from './request-log.js';
 import { QueueRequest } from './request.js';
 

@@ -1,6 +1,6 @@
 import { Upstream } from '@kdp/core/http/upstream';
 import { describe, expect, it } from 'vitest';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 import { QueueRequest } from './request.js';
 import { EDITS, ReverseProxy } from './reverse-proxy.js';
 

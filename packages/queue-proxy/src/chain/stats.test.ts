@@ -1,6 +1,6 @@
 import { RequestStats } from '@kdp/core/request-stats';
 import { describe, expect, it } from 'vitest';
-import { RecordingExchange, RecordingStage } from './exchange.test-util.js';
+import { RecordingExchange, RecordingStage } from '@kdp/core/http/recording-exchange.test-util';
 import { QueueRequest } from './request.js';
 import { StatsStage } from './stats.js';
 

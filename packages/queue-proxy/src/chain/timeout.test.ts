@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Exchange, Timeouts } from '@kdp/core';
-import { RecordingExchange } from './exchange.test-util.js';
+import { RecordingExchange } from '@kdp/core/http/recording-exchange.test-util';
 import { timeoutHandler } from './timeout.js';
 
 describe('timeoutHandler', () => {

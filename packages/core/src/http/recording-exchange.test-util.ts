@@ -1,8 +1,9 @@
 /**
- * A recording `Exchange` for the stage tests: headers in, and every answer, forward and timeout out, as plain data.
+ * A recording `Exchange` for the handler-stage tests of the queue-proxy and the activator (`@kdp/core/http/
+ * recording-exchange.test-util`, test builds only): headers in, and every answer, forward and timeout out, as plain data.
  * `respond` ends the exchange as the engines do (one `onFinish`, outcome `complete`); `end` ends it otherwise.
  */
-import type { Exchange, FinishListener, ForwardEdits, HeaderList, Outcome, Protocol, Timeouts, Upstream } from '@kdp/core';
+import type { Exchange, FinishListener, ForwardEdits, HeaderList, Outcome, Protocol, Timeouts, Upstream } from '../index.js';
 
 export interface Answer {
   readonly status: number;
