@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeAutoscaler } from '@kdp/activator/testing';
 import { FakeKubeApi, kubeconfigFor } from '@kdp/kube/testing';
-import { ACTIVATOR_MAIN } from './activator.js';
+import { NAMESPACE, REVISION, runActivator } from './activator.js';
 import { startQueueProxy } from './queue-proxy.js';
 import { startSampleApp } from './sample-app.js';
 import type { Target } from '../types.js';
 
-const NAMESPACE = 'default';
-const REVISION = 'r';
 const TOKEN = 'bench';
 
 /**
@@ -46,39 +44,17 @@ export function clusterActivatorTarget(name = 'activator-k8s'): Target {
         },
         subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'http', port: qp.port }] }],
       });
-      const [port, h2cPort, metricsPort] = await ctx.freePorts(3);
-      if (port === undefined || h2cPort === undefined || metricsPort === undefined) throw new Error('no free ports');
-      const proc = ctx.spawn({
-        role: 'proxy',
-        name: 'activator',
-        command: process.execPath,
-        args: [join(ctx.repoRoot, ACTIVATOR_MAIN)],
-        env: {
-          POD_NAME: 'activator-bench',
-          POD_IP: '10.0.0.1',
-          SYSTEM_NAMESPACE: 'knative-serving',
-          KUBECONFIG: kubeconfig,
-          KDP_AUTOSCALER_URL: scaler.url,
-          KDP_ACTIVATOR_PORT: String(port),
-          KDP_ACTIVATOR_H2C_PORT: String(h2cPort),
-          KDP_ACTIVATOR_METRICS_PORT: String(metricsPort),
-          KDP_ACTIVATOR_BIND_HOST: '127.0.0.1',
-          CLUSTER_DOMAIN: 'cluster.local',
-          KDP_ACTIVATOR_LOG_LEVEL: 'warn',
-          KDP_ACTIVATOR_DRAIN_MS: '0',
-          KDP_ACTIVATOR_SHUTDOWN_GRACE_MS: '1000',
-        },
-      });
-      const url = `http://127.0.0.1:${String(port)}`;
-      const headers = { 'Knative-Serving-Revision': REVISION, 'Knative-Serving-Namespace': NAMESPACE };
-      const startupMs = await ctx.waitForFirstResponse(`${url}/`, proc, { headers });
+      const run = await runActivator(ctx, {
+        POD_NAME: 'activator-bench',
+        POD_IP: '10.0.0.1',
+        SYSTEM_NAMESPACE: 'knative-serving',
+        KUBECONFIG: kubeconfig,
+        KDP_AUTOSCALER_URL: scaler.url,
+      }, { h2c: true });
       return {
-        url,
-        headers,
-        measured: proc,
+        ...run,
         app: app.process,
         related: [qp.process],
-        startupMs,
         async stop(): Promise<void> {
           await Promise.all([api.close(), scaler.close()]);
           rmSync(dir, { recursive: true, force: true });
