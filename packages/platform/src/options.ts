@@ -4,10 +4,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { ConfigError, createLogger, systemClock } from '@kdp/core';
-import type { Logger } from '@kdp/core';
+import type { Clock, Logger } from '@kdp/core';
 import { QUEUE_PROXY_NODE_FLAGS } from '@kdp/queue-proxy';
 import { DEFAULT_DOMAIN, domainProblems } from '@kdp/router';
-import type { Clock } from '@kdp/runtime';
 import type { ControlPlaneOptions } from './control-plane-api.js';
 
 export interface ResolvedOptions {
@@ -38,9 +37,6 @@ const DEFAULT_DRAIN_QUIET_PERIOD_SECONDS = 1;
 const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 /** Tag-header routing is on by default in kdp (router `RouteTable.build`). */
 const DEFAULT_TAG_HEADER_ROUTING = true;
-
-/** The same clock the activator (`performance.now()`) and the runtime use, with real timers: core's. */
-export const SYSTEM_CLOCK: Clock = systemClock;
 
 /**
  * `[node, <the queue-proxy's V8 flags>, <@kdp/queue-proxy>/bin/kdp-queue-proxy.js]`: the bin found through the
@@ -83,7 +79,7 @@ export function resolveOptions(o: ControlPlaneOptions): ResolvedOptions {
     env: o.env ?? process.env,
     drainQuietPeriodSeconds: quiet,
     shutdownGraceMs: grace,
-    clock: o.clock ?? SYSTEM_CLOCK,
+    clock: o.clock ?? systemClock,
     source: o,
   });
 }

@@ -4,7 +4,7 @@
  * activator (ready pods, in-flight and queued requests, the last cold start, the request histogram the live
  * numbers come from). Off the request path: the object layer reads it for status output.
  */
-import type { Clock } from '@kdp/runtime';
+import type { Clock } from '@kdp/core';
 import type { PodRuntimeStatus, RevisionRuntimeStatus } from './control-plane-api.js';
 import type { LiveStats } from './live-stats.js';
 import type { RoutingState } from './revision-inputs.js';
